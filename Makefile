@@ -1,0 +1,57 @@
+# The two commands that matter: `make run` and `make test`. Both work on a fresh machine
+# with nothing but Python 3.11+ and the package registries.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
+.PHONY: run test install lint format chromium screenshots clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstalls whenever pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# Serve the demo newsroom on http://$(HOST):$(PORT) with the development server.
+run: install
+	DEBUG=$${DEBUG:-1} $(BIN)/broadsheet migrate --noinput
+	DEBUG=$${DEBUG:-1} $(BIN)/broadsheet seed_demo --if-empty
+	DEBUG=$${DEBUG:-1} $(BIN)/broadsheet runserver $(HOST):$(PORT)
+
+# The whole suite. Browser tests drive Debian's Chromium (installed here when missing).
+test: install chromium
+	SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(BIN)/broadsheet collectstatic --noinput --verbosity 0
+	SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(BIN)/pytest $(PYTEST_ARGS)
+
+chromium:
+	@if [ -x "$${CHROMIUM:-/usr/bin/chromium}" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "The browser tests need Chromium at /usr/bin/chromium (or set CHROMIUM=path): sudo apt-get install chromium" >&2; \
+		exit 1; \
+	fi
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Regenerate docs/screenshots/*.png from the demo newsroom.
+screenshots: install chromium
+	SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(BIN)/pytest broadsheet/newsroom/tests/test_browser.py --screenshots=docs/screenshots
+
+clean:
+	rm -rf $(VENV) var/test-* .pytest_cache

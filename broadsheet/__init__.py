@@ -1,0 +1,1 @@
+"""Broadsheet: a news publishing platform where readers talk back."""

@@ -1,0 +1,365 @@
+"""What a newsroom publishes: the home page, sections, articles and the people behind them.
+
+The page tree is Home → Section → Article, as a newspaper is laid out; an article's
+section is its parent page, so moving a story between sections is a move in the admin,
+not a field to keep in step.
+"""
+
+from functools import cached_property
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils.text import slugify
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+from wagtail.snippets.models import register_snippet
+
+from broadsheet.newsroom.blocks import ArticleBodyBlock
+from broadsheet.newsroom.figures import Figure, Provenance
+from broadsheet.newsroom.plain_text import collapse_whitespace, html_to_paragraphs, join_paragraphs
+
+# URL prefixes served by Django views or other apps beside the page tree; a section
+# with one of these slugs would be unreachable.
+RESERVED_SLUGS = frozenset({"admin", "api", "authors", "documents", "media", "static", "tags"})
+
+
+@register_snippet
+class Author(index.Indexed, models.Model):
+    """A byline. A snippet, not a user: contributors and agencies write without accounts."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    role = models.CharField(max_length=200, blank=True, help_text="e.g. Climate correspondent")
+    bio = models.TextField(blank=True)
+    photo = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldPanel("role"),
+        FieldPanel("bio"),
+        FieldPanel("photo"),
+    ]
+    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.name)[:200]
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("newsroom:author", kwargs={"slug": self.slug})
+
+
+@register_snippet
+class SupportCallToAction(models.Model):
+    """The publication's appeal for support (membership, donations), chosen per section."""
+
+    text = models.CharField(max_length=300, help_text="e.g. Independent journalism needs you.")
+    label = models.CharField(max_length=80, help_text="Button text, e.g. Become a member")
+    link = models.URLField()
+
+    panels = [FieldPanel("text"), FieldPanel("label"), FieldPanel("link")]
+
+    class Meta:
+        verbose_name = "support call-to-action"
+        verbose_name_plural = "support calls-to-action"
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.text}"
+
+
+@register_setting(icon="site")
+class PublicationSettings(BaseSiteSetting):
+    """Who publishes this site: named in bylines' structured data and in search results."""
+
+    name = models.CharField(max_length=200, default="Broadsheet")
+    tagline = models.CharField(max_length=300, blank=True)
+    logo = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    default_support_cta = models.ForeignKey(
+        SupportCallToAction,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Shown on articles whose section chooses none.",
+    )
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("tagline"),
+        FieldPanel("logo"),
+        FieldPanel("default_support_cta"),
+    ]
+
+    class Meta:
+        verbose_name = "publication"
+
+
+class HomePage(Page):
+    """The front page: a lead story, then the latest articles of each section."""
+
+    lead_article = models.ForeignKey(
+        "newsroom.ArticlePage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The story at the top. Empty: the newest article leads.",
+    )
+
+    content_panels = [*Page.content_panels, FieldPanel("lead_article")]
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["newsroom.SectionPage", "newsroom.ArticlePage"]
+    max_count_per_parent = 1
+
+    template = "newsroom/home_page.html"
+
+    def get_context(self, request, *args, **kwargs):
+        from broadsheet.newsroom import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        context["lead"] = selectors.lead_article(self)
+        context["sections"] = selectors.sections_with_latest(
+            self, per_section=4, exclude=context["lead"]
+        )
+        return context
+
+
+class SectionPage(Page):
+    """A desk of the newsroom (World, Politics) or a column, whose articles carry a disclaimer."""
+
+    intro = models.TextField(blank=True)
+    is_column = models.BooleanField(
+        default=False,
+        help_text="Opinion column: its articles are marked as opinion and show the disclaimer.",
+    )
+    disclaimer = models.TextField(blank=True, help_text="Shown under each article of this column.")
+    support_cta = models.ForeignKey(
+        SupportCallToAction,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="support call-to-action",
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        MultiFieldPanel([FieldPanel("is_column"), FieldPanel("disclaimer")], heading="Column"),
+        FieldPanel("support_cta"),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
+    parent_page_types = ["newsroom.HomePage"]
+    subpage_types = ["newsroom.ArticlePage"]
+
+    template = "newsroom/section_page.html"
+
+    def clean(self):
+        super().clean()
+        if self.slug in RESERVED_SLUGS:
+            raise ValidationError(
+                {"slug": f"“{self.slug}” is reserved for another part of the site."}
+            )
+        if self.is_column and not self.disclaimer.strip():
+            raise ValidationError({"disclaimer": "A column needs its disclaimer."})
+
+    def get_context(self, request, *args, **kwargs):
+        from broadsheet.newsroom import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        context["articles"] = selectors.paginate(
+            selectors.articles_in_section(self), request.GET.get("page")
+        )
+        return context
+
+
+class ArticleTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "newsroom.ArticlePage", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+
+class ArticlePage(Page):
+    """A story. Its headline is the page title; its section is its parent page."""
+
+    standfirst = models.TextField(
+        blank=True, help_text="The one or two sentences under the headline."
+    )
+    updated_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set when the story changed materially; shown as “Updated …”.",
+    )
+    tags = ClusterTaggableManager(through=ArticleTag, blank=True)
+
+    lead_image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lead_image_caption = models.CharField("caption", max_length=500, blank=True)
+    lead_image_credit = models.CharField(
+        "credit", max_length=200, blank=True, help_text="e.g. Jane Doe/Agency"
+    )
+    lead_image_source = models.CharField(
+        "source", max_length=200, blank=True, help_text="Who supplied it, e.g. a ministry."
+    )
+    lead_image_provenance = models.CharField(
+        "provenance", max_length=20, choices=Provenance.choices, default=Provenance.STAFF
+    )
+    lead_image_usage_restriction = models.CharField(
+        "usage restriction", max_length=200, blank=True, help_text="e.g. Editorial use only"
+    )
+
+    body = StreamField(ArticleBodyBlock(), blank=True)
+    comments_open = models.BooleanField(default=True)
+
+    content_panels = [
+        FieldPanel("title", heading="Headline"),
+        FieldPanel("standfirst"),
+        InlinePanel("article_authors", heading="Authors", label="Author"),
+        MultiFieldPanel(
+            [
+                FieldPanel("lead_image"),
+                FieldPanel("lead_image_caption"),
+                FieldPanel("lead_image_credit"),
+                FieldPanel("lead_image_source"),
+                FieldPanel("lead_image_provenance"),
+                FieldPanel("lead_image_usage_restriction"),
+            ],
+            heading="Lead image",
+        ),
+        FieldPanel("body"),
+        FieldPanel("tags"),
+        InlinePanel("corrections", heading="Corrections", label="Correction"),
+        InlinePanel("related_picks", heading="Related articles (editor's picks)", label="Pick"),
+    ]
+    settings_panels = [
+        *Page.settings_panels,
+        FieldPanel("updated_at"),
+        FieldPanel("comments_open"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("standfirst"),
+        index.SearchField("body"),
+        index.FilterField("first_published_at"),
+    ]
+    parent_page_types = ["newsroom.SectionPage", "newsroom.HomePage"]
+    subpage_types: list[str] = []
+
+    template = "newsroom/article_page.html"
+
+    @cached_property
+    def section(self) -> "SectionPage | None":
+        """The parent section, or None for a story placed directly on the home page."""
+        parent_path = self.path[: -self.steplen]
+        return SectionPage.objects.filter(path=parent_path).first()
+
+    @property
+    def authors(self) -> list[Author]:
+        return [link.author for link in self.article_authors.all()]
+
+    @property
+    def is_opinion(self) -> bool:
+        return bool(self.section and self.section.is_column)
+
+    @property
+    def lead_figure(self) -> Figure | None:
+        if self.lead_image is None:
+            return None
+        return Figure(
+            image=self.lead_image,
+            caption=self.lead_image_caption,
+            credit=self.lead_image_credit,
+            source=self.lead_image_source,
+            provenance=self.lead_image_provenance,
+            usage_restriction=self.lead_image_usage_restriction,
+        )
+
+    def plain_text(self) -> str:
+        """The body as readers read it, without markup; see `plain_text` for the contract."""
+        paragraphs: list[str] = []
+        for block in self.body:
+            if block.block_type == "paragraph":
+                paragraphs.extend(html_to_paragraphs(block.value.source))
+            elif block.block_type == "heading":
+                paragraphs.append(block.value)
+            elif block.block_type == "quote":
+                paragraphs.append(block.value["quote"])
+        return join_paragraphs(paragraphs)
+
+    @property
+    def summary(self) -> str:
+        """Standfirst, or the opening of the body: what a card or a search result shows."""
+        if self.standfirst:
+            return collapse_whitespace(self.standfirst)
+        text = self.plain_text().split("\n\n", 1)[0]
+        return text if len(text) <= 240 else text[:239].rsplit(" ", 1)[0] + "…"
+
+    def support_cta(self) -> SupportCallToAction | None:
+        if self.section and self.section.support_cta_id:
+            return self.section.support_cta
+        return PublicationSettings.for_site(self.get_site()).default_support_cta
+
+    def get_context(self, request, *args, **kwargs):
+        from broadsheet.newsroom import selectors
+        from broadsheet.newsroom.structured_data import LEAD_IMAGE_RENDITION, canonical_url
+
+        context = super().get_context(request, *args, **kwargs)
+        context["support_cta"] = self.support_cta()
+        context["related_picks"] = selectors.related_picks(self)
+        if self.lead_image:
+            rendition = self.lead_image.get_rendition(LEAD_IMAGE_RENDITION)
+            context["share_image_url"] = canonical_url(request, rendition.url)
+        return context
+
+
+class ArticleAuthor(Orderable):
+    """Which authors wrote an article, in byline order."""
+
+    page = ParentalKey(ArticlePage, on_delete=models.CASCADE, related_name="article_authors")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="article_links")
+
+    panels = [FieldPanel("author")]
+
+    class Meta(Orderable.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["page", "author"], name="unique_author_per_article")
+        ]
+
+
+class Correction(Orderable):
+    """A published correction: readers see the log, in the order editors keep, under the story."""
+
+    page = ParentalKey(ArticlePage, on_delete=models.CASCADE, related_name="corrections")
+    published_at = models.DateTimeField()
+    text = models.TextField()
+
+    panels = [FieldPanel("published_at"), FieldPanel("text")]
+
+
+class RelatedArticlePick(Orderable):
+    """An editor's hand-picked related story; shown before any computed suggestions."""
+
+    page = ParentalKey(ArticlePage, on_delete=models.CASCADE, related_name="related_picks")
+    article = models.ForeignKey(ArticlePage, on_delete=models.CASCADE, related_name="+")
+
+    panels = [FieldPanel("article")]

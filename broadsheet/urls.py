@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.urls import include, path, re_path
+from django.views.static import serve as serve_media
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.contrib.sitemaps.views import sitemap
+from wagtail.documents import urls as wagtaildocs_urls
+
+from broadsheet.api import api
+
+urlpatterns = [
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("api/v1/", api.urls),
+    path("", include("broadsheet.newsroom.urls")),
+    path("sitemap.xml", sitemap, name="sitemap"),
+]
+
+if settings.MEDIA_URL.startswith("/"):
+    # Media on local disk is served by the app (small sites, `make run`, tests); at scale
+    # MEDIA_URL points at object storage behind a CDN and this route disappears.
+    urlpatterns.append(
+        re_path(
+            rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$",
+            serve_media,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    )
+
+urlpatterns.append(path("", include(wagtail_urls)))
