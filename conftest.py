@@ -2,6 +2,8 @@
 
 import pytest
 from django.core.cache import cache
+from django.db import connections
+from django.test.testcases import LiveServerThread
 
 
 def pytest_addoption(parser):
@@ -26,3 +28,40 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+def pytest_sessionstart(session):
+    """Templates name static files by their hashed names, which need collectstatic's
+    manifest; `make test` refreshes it, and a bare `pytest` gets one made here."""
+    from django.conf import settings
+
+    if not (settings.STATIC_ROOT / "staticfiles.json").exists():
+        from django.core.management import call_command
+
+        call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def site_server():
+    """The site served over HTTP in a thread, as in production: static files by whitenoise
+    from collectstatic's output (hashed names), not by the finders, which pytest-django's
+    live_server uses and which know no hashed names. Needs a transactional database."""
+    shared = {
+        conn.alias: conn
+        for conn in connections.all()
+        if conn.vendor == "sqlite" and conn.is_in_memory_db()
+    }
+    for conn in shared.values():
+        conn.inc_thread_sharing()
+    server = LiveServerThread(
+        "localhost", static_handler=lambda handler: handler, connections_override=shared, port=0
+    )
+    server.daemon = True
+    server.start()
+    server.is_ready.wait()
+    if server.error:
+        raise server.error
+    yield f"http://localhost:{server.port}"
+    server.terminate()
+    for conn in shared.values():
+        conn.dec_thread_sharing()

@@ -16,15 +16,15 @@ urlpatterns = [
     path("sitemap.xml", sitemap, name="sitemap"),
 ]
 
+
+def local_media(request, path):
+    # MEDIA_ROOT is read per request, so tests that move it are served from the new place.
+    return serve_media(request, path, document_root=settings.MEDIA_ROOT)
+
+
 if settings.MEDIA_URL.startswith("/"):
     # Media on local disk is served by the app (small sites, `make run`, tests); at scale
     # MEDIA_URL points at object storage behind a CDN and this route disappears.
-    urlpatterns.append(
-        re_path(
-            rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$",
-            serve_media,
-            {"document_root": settings.MEDIA_ROOT},
-        )
-    )
+    urlpatterns.append(re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$", local_media))
 
 urlpatterns.append(path("", include(wagtail_urls)))

@@ -60,7 +60,7 @@ class HomePageFactory(PageFactory):
         model = HomePage
 
     title = "Front page"
-    slug = "home"
+    slug = "front-page"
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):

@@ -1,0 +1,72 @@
+import pytest
+
+from broadsheet.newsroom.tests.factories import (
+    ArticlePageFactory,
+    AuthorFactory,
+    HomePageFactory,
+    ImageFactory,
+    SectionPageFactory,
+)
+
+
+@pytest.fixture
+def home(db):
+    return HomePageFactory()
+
+
+@pytest.fixture
+def world(home):
+    return SectionPageFactory(parent=home, title="World", slug="world")
+
+
+@pytest.fixture
+def opinion(home):
+    return SectionPageFactory(
+        parent=home,
+        title="Opinion",
+        slug="opinion",
+        is_column=True,
+        disclaimer="Columnists speak for themselves, not for the paper.",
+    )
+
+
+@pytest.fixture
+def ada(db):
+    return AuthorFactory(name="Ada Byrne", slug="ada-byrne")
+
+
+@pytest.fixture
+def ben(db):
+    return AuthorFactory(name="Ben Okafor", slug="ben-okafor")
+
+
+@pytest.fixture
+def handout_article(world, ada, ben):
+    """A story with two authors and an unverified third-party lead picture."""
+    return ArticlePageFactory(
+        parent=world,
+        title="Bridge talks stall",
+        slug="bridge-talks-stall",
+        standfirst="Negotiators left without a date.",
+        authors=[ada, ben],
+        tags=["Diplomacy"],
+        lead_image=ImageFactory(title="Hotel steps"),
+        lead_image_caption="Delegates leave the hotel.",
+        lead_image_credit="Ministry/Handout",
+        lead_image_source="Ministry of Foreign Affairs",
+        lead_image_provenance="third_party",
+        lead_image_usage_restriction="Editorial use only",
+        body=[
+            ("paragraph", "<p>Talks ended before dawn.</p><p>Lorries still queue.</p>"),
+            ("heading", "What comes next"),
+            (
+                "quote",
+                {
+                    "quote": "We came to sign a timetable.",
+                    "speaker": "Katrin Vosk",
+                    "outlet": "Foreign Ministry",
+                    "link": "https://example.org/statement",
+                },
+            ),
+        ],
+    )

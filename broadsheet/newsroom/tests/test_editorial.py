@@ -1,0 +1,89 @@
+"""Editorial flow: authors submit, editors publish, schedules go live on time, revisions kept."""
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from django.utils import timezone
+
+from broadsheet.newsroom.tests.factories import ArticlePageFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def reporter(db):
+    user = User.objects.create_user("reporter", "reporter@example.org", "a-long-password-1")
+    user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
+@pytest.fixture
+def desk_editor(db):
+    user = User.objects.create_user("desk", "desk@example.org", "a-long-password-2")
+    user.groups.add(Group.objects.get(name="Moderators"))
+    return user
+
+
+def test_author_submits_and_editor_publishes(client, world, reporter, desk_editor):
+    article = ArticlePageFactory(parent=world, live=False, slug="awaiting-approval")
+    assert article.permissions_for_user(reporter).can_edit()
+    assert not article.permissions_for_user(reporter).can_publish()
+    assert article.permissions_for_user(desk_editor).can_publish()
+
+    workflow = article.get_workflow()
+    assert workflow is not None, "the moderation workflow must be on for articles"
+    article.save_revision(user=reporter)
+    state = workflow.start(article, reporter)
+    article.refresh_from_db()
+    assert not article.live
+    assert client.get("/world/awaiting-approval/").status_code == 404
+
+    task_state = state.current_task_state
+    task_state.task.specific.on_action(task_state, desk_editor, "approve")
+
+    article.refresh_from_db()
+    assert article.live
+    assert client.get("/world/awaiting-approval/").status_code == 200
+
+
+def test_reporter_cannot_publish_through_the_admin(client, world, reporter):
+    article = ArticlePageFactory(parent=world, live=False)
+    client.force_login(reporter)
+    response = client.post(f"/admin/pages/{article.pk}/unpublish/")
+    assert response.status_code in (302, 403)
+    edit = client.get(f"/admin/pages/{article.pk}/edit/").content.decode()
+    assert 'name="action-publish"' not in edit
+    assert 'name="action-submit"' in edit
+
+
+def test_scheduled_article_goes_live_at_its_time(client, world):
+    article = ArticlePageFactory(parent=world, live=False, slug="embargoed")
+    go_live_at = timezone.now() + timedelta(seconds=2)
+    article.go_live_at = go_live_at
+    article.save_revision().publish()
+    article.refresh_from_db()
+    assert not article.live
+    assert client.get("/world/embargoed/").status_code == 404
+
+    call_command("publish_scheduled")  # before the time: nothing happens
+    article.refresh_from_db()
+    assert not article.live
+
+    while timezone.now() <= go_live_at:  # wait for the embargo to pass (two seconds)
+        time.sleep(0.2)
+    call_command("scheduler", "--runs", "1")
+
+    article.refresh_from_db()
+    assert article.live
+    assert client.get("/world/embargoed/").status_code == 200
+
+
+def test_revisions_are_kept(world):
+    article = ArticlePageFactory(parent=world, title="First headline")
+    article.title = "Second headline"
+    article.save_revision().publish()
+    titles = [r.as_object().title for r in article.revisions.order_by("created_at")]
+    assert titles[-2:] == ["First headline", "Second headline"]

@@ -1,0 +1,70 @@
+"""`broadsheet seed_demo`: the demo newsroom, complete and idempotent."""
+
+import pytest
+from django.core.management import call_command
+from taggit.models import Tag
+from wagtail.images.models import Image
+from wagtail.models import Page, Revision, Site
+
+from broadsheet.newsroom.models import ArticlePage, Author, Correction, SectionPage
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot():
+    return {
+        "pages": sorted(Page.objects.values_list("url_path", "live", "title")),
+        "revisions": Revision.objects.count(),
+        "images": sorted(Image.objects.values_list("title", "file")),
+        "authors": sorted(Author.objects.values_list("slug", "name", "bio")),
+        "tags": sorted(Tag.objects.values_list("name", flat=True)),
+        "corrections": Correction.objects.count(),
+    }
+
+
+def test_seed_builds_the_demo_newsroom(client):
+    call_command("seed_demo")
+
+    sections = SectionPage.objects.live()
+    assert sections.count() >= 3
+    assert sections.filter(is_column=True).exclude(disclaimer="").exists()
+    assert Author.objects.count() >= 3
+    articles = ArticlePage.objects.live()
+    assert articles.count() >= 24
+    handouts = articles.filter(lead_image_provenance="third_party").exclude(
+        lead_image_usage_restriction=""
+    )
+    assert handouts.count() >= 3
+    assert Correction.objects.count() >= 1
+    assert all(a.lead_image_id and a.tags.exists() and a.article_authors.exists() for a in articles)
+    quotes = [
+        block.value for article in articles for block in article.body if block.block_type == "quote"
+    ]
+    assert quotes and all(q["speaker"] for q in quotes)
+
+    site = Site.objects.get(is_default_site=True)
+    assert site.root_page.specific_class.__name__ == "HomePage"
+    assert client.get("/").status_code == 200
+
+
+def test_seed_twice_changes_nothing(client):
+    call_command("seed_demo")
+    first = snapshot()
+    call_command("seed_demo")
+    assert snapshot() == first
+
+
+def test_demo_pictures_are_deterministic():
+    from broadsheet.newsroom.demo import draw_scene
+
+    assert draw_scene("a-slug", "world") == draw_scene("a-slug", "world")
+    assert draw_scene("a-slug", "world") != draw_scene("other-slug", "world")
+
+
+def test_if_empty_leaves_an_existing_newsroom_alone(world, capsys):
+    from broadsheet.newsroom.tests.factories import ArticlePageFactory
+
+    ArticlePageFactory(parent=world)
+    call_command("seed_demo", "--if-empty")
+    assert ArticlePage.objects.count() == 1
+    assert "already has articles" in capsys.readouterr().out
