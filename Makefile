@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test install lint format chromium screenshots clean
+.PHONY: run test install lint format chromium screenshots bench-pages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,15 +20,18 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
-# Serve the demo newsroom on http://$(HOST):$(PORT) with the development server.
+# Serve the demo newsroom on http://$(HOST):$(PORT) with the development server, and
+# publish scheduled articles every minute beside it.
 run: install
 	DEBUG=$${DEBUG:-1} $(BIN)/broadsheet migrate --noinput
-	DEBUG=$${DEBUG:-1} $(BIN)/broadsheet seed_demo --if-empty
-	DEBUG=$${DEBUG:-1} $(BIN)/broadsheet runserver $(HOST):$(PORT)
+	DEBUG=$${DEBUG:-1} BASE_URL=$${BASE_URL:-http://$(HOST):$(PORT)} $(BIN)/broadsheet seed_demo --if-empty
+	@export DEBUG=$${DEBUG:-1}; \
+	$(BIN)/broadsheet scheduler & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/broadsheet runserver $(HOST):$(PORT)
 
 # The whole suite. Browser tests drive Debian's Chromium (installed here when missing).
 test: install chromium
-	SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(BIN)/broadsheet collectstatic --noinput --verbosity 0
 	SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(BIN)/pytest $(PYTEST_ARGS)
 
 chromium:
@@ -52,6 +55,10 @@ format: install
 # Regenerate docs/screenshots/*.png from the demo newsroom.
 screenshots: install chromium
 	SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(BIN)/pytest broadsheet/newsroom/tests/test_browser.py --screenshots=docs/screenshots
+
+# Queries and server-side render time of each page on the demo newsroom.
+bench-pages: install
+	$(BIN)/python bench/pages.py
 
 clean:
 	rm -rf $(VENV) var/test-* .pytest_cache

@@ -128,9 +128,11 @@ def latest_articles(limit: int, offset: int) -> tuple[int, Sequence[ArticlePage]
 
 def related_picks(article: ArticlePage) -> list[ArticlePage]:
     """The editor's live picks for an article, in the order they were put."""
-    picked = live_articles().filter(pk__in=article.related_picks.values("article_id"))
     order = {pick.article_id: pick.sort_order or 0 for pick in article.related_picks.all()}
-    return attach_sections(sorted(picked, key=lambda a: order.get(a.pk, 0)))
+    if not order:
+        return []
+    picked = live_articles().filter(pk__in=order)
+    return attach_sections(sorted(picked, key=lambda a: order[a.pk]))
 
 
 def section_navigation(home: Page | None) -> list[SectionPage]:

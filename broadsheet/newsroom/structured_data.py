@@ -75,7 +75,7 @@ def article_structured_data(article: ArticlePage, request: HttpRequest) -> dict[
         "articleBody": article.plain_text(),
         "isAccessibleForFree": True,
         "publisher": publisher(request),
-        "keywords": [tag.name for tag in article.tags.all()],
+        "keywords": [tag.name for tag in article.tag_list],
     }
     if article.section:
         data["articleSection"] = article.section.title

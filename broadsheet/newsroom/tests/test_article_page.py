@@ -217,6 +217,22 @@ def test_body_image_block_shows_its_own_caption_and_credit(client, world):
     assert "Photo: Agency/Photographer" in figure
 
 
+def test_editors_related_picks_show_in_order_and_only_when_live(client, world, handout_article):
+    from broadsheet.newsroom.models import RelatedArticlePick
+
+    first = ArticlePageFactory(parent=world, title="Picked first")
+    second = ArticlePageFactory(parent=world, title="Picked second")
+    draft = ArticlePageFactory(parent=world, title="Picked draft", live=False)
+    for order, article in enumerate([second, draft, first]):
+        RelatedArticlePick.objects.create(page=handout_article, article=article, sort_order=order)
+
+    html = get_html(client, handout_article)
+    related = re.search(r'data-slot="related">(.*?)</section>', html, re.S).group(1)
+
+    assert related.find("Picked second") < related.find("Picked first")
+    assert "Picked draft" not in related
+
+
 def test_draft_article_is_not_served(client, world):
     draft = ArticlePageFactory(parent=world, live=False, slug="secret-draft")
     assert client.get("/world/secret-draft/").status_code == 404
