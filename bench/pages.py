@@ -74,7 +74,9 @@ def main() -> None:
         print(f"| {name} | {row['queries']} | {row['p50_ms']} | {row['p99_ms']} |")
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
-    (out / "pages.json").write_text(json.dumps({"database": connection.vendor, **results}, indent=2))
+    (out / "pages.json").write_text(
+        json.dumps({"database": connection.vendor, **results}, indent=2)
+    )
 
 
 if __name__ == "__main__":

@@ -87,3 +87,18 @@ def test_revisions_are_kept(world):
     article.save_revision().publish()
     titles = [r.as_object().title for r in article.revisions.order_by("created_at")]
     assert titles[-2:] == ["First headline", "Second headline"]
+
+
+def test_preview_shows_unsaved_changes_with_unsaved_authors(world, ada, ben):
+    article = ArticlePageFactory(parent=world, title="Saved headline", authors=[ada])
+    from broadsheet.newsroom.models import ArticleAuthor
+
+    article.title = "Previewed headline"
+    article.article_authors.add(ArticleAuthor(author=ben, sort_order=1))
+
+    response = article.make_preview_request()
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert "Previewed headline" in html
+    assert "By <a" in html and "Ada Byrne</a> and <a" in html and "Ben Okafor</a>" in html
