@@ -9,25 +9,36 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
+from broadsheet.engagement.api import ApiError
+from broadsheet.engagement.api import router as engagement_router
 from broadsheet.newsroom.api import router as newsroom_router
 
 api = NinjaAPI(
     title="Broadsheet reader API",
     version="1",
     urls_namespace="api-v1",
-    description="Read articles; later: comments, ratings, subscriptions.",
+    description="Articles, and the discussions under them.",
 )
 
 
 @api.exception_handler(ValidationError)
 def bad_request(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    problems = []
+    errors: dict[str, str] = {}
     for error in exc.errors:
-        where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("query",))
-        problems.append(f"{where}: {error.get('msg', 'invalid')}" if where else error["msg"])
+        # loc is (source, [parameter,] field...): "query"/"body"/"path" first, field last.
+        location = [str(part) for part in error.get("loc", ())][1:]
+        where = location[-1] if location else "form"
+        errors.setdefault(where, error.get("msg", "invalid"))
+    detail = "; ".join(f"{where}: {message}" for where, message in errors.items())
+    return api.create_response(request, {"detail": detail, "errors": errors}, status=400)
+
+
+@api.exception_handler(ApiError)
+def refused(request: HttpRequest, exc: ApiError) -> HttpResponse:
     return api.create_response(
-        request, {"detail": "; ".join(problems), "errors": exc.errors}, status=400
+        request, {"detail": str(exc), "errors": exc.errors}, status=exc.status_code
     )
 
 
 api.add_router("/", newsroom_router)
+api.add_router("/", engagement_router)

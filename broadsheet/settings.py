@@ -49,6 +49,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "broadsheet.newsroom",
+    "broadsheet.engagement",
+    "broadsheet.moderation",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -73,6 +75,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "django_htmx",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    *[f"allauth.socialaccount.providers.{name}" for name in env_list("SOCIAL_PROVIDERS")],
 ]
 
 MIDDLEWARE = [
@@ -84,6 +91,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -194,6 +203,32 @@ SECURE_PROXY_SSL_HEADER = (
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "SAMEORIGIN"
+
+# Reader accounts (django-allauth): email sign-up with verification, email login. The
+# username is the public display name; an email address is never shown to readers.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGOUT_ON_GET = False
+LOGIN_REDIRECT_URL = "/"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+
+# Reader comments
+COMMENTS_MAX_DEPTH = int(os.environ.get("COMMENTS_MAX_DEPTH", "4"))
+COMMENTS_MAX_LENGTH = int(os.environ.get("COMMENTS_MAX_LENGTH", "5000"))
+COMMENTS_PAGE_SIZE = int(os.environ.get("COMMENTS_PAGE_SIZE", "20"))
+COMMENTS_EDIT_WINDOW_MINUTES = int(os.environ.get("COMMENTS_EDIT_WINDOW_MINUTES", "15"))
+COMMENTS_CLOSE_AFTER_DAYS = int(os.environ.get("COMMENTS_CLOSE_AFTER_DAYS", "0"))
+COMMENTS_PROMPT = os.environ.get("COMMENTS_PROMPT", "What do you think?")
+COMMENTS_PREMODERATE = env_bool("COMMENTS_PREMODERATE")
+# Client addresses are taken from X-Forwarded-For only when the request comes from one
+# of these proxies; otherwise REMOTE_ADDR is the reader's address.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 
 # Wagtail
 WAGTAIL_SITE_NAME = os.environ.get("SITE_NAME", "Broadsheet")

@@ -12,6 +12,8 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", api.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("broadsheet.engagement.urls")),
     path("", include("broadsheet.newsroom.urls")),
     path("sitemap.xml", sitemap, name="sitemap"),
 ]

@@ -27,7 +27,9 @@ from broadsheet.newsroom.plain_text import collapse_whitespace, html_to_paragrap
 
 # URL prefixes served by Django views or other apps beside the page tree; a section
 # with one of these slugs would be unreachable.
-RESERVED_SLUGS = frozenset({"admin", "api", "authors", "documents", "media", "static", "tags"})
+RESERVED_SLUGS = frozenset(
+    {"accounts", "admin", "api", "authors", "comments", "documents", "media", "static", "tags"}
+)
 
 
 @register_snippet
@@ -140,6 +142,9 @@ class HomePage(Page):
         context["sections"] = selectors.sections_with_latest(
             self, per_section=4, exclude=context["lead"]
         )
+        context["all_articles"] = [context["lead"]] if context["lead"] else []
+        for _section, articles in context["sections"]:
+            context["all_articles"].extend(articles)
         return context
 
 
@@ -264,6 +269,8 @@ class ArticlePage(Page):
     ]
     parent_page_types = ["newsroom.SectionPage", "newsroom.HomePage"]
     subpage_types: list[str] = []
+    # Readers may comment on articles (see broadsheet.engagement.services.comments_state).
+    accepts_comments = True
 
     template = "newsroom/article_page.html"
 

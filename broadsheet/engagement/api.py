@@ -1,0 +1,247 @@
+"""Reader API for discussions: the contract for other clients and embeds.
+
+Writes check Django's CSRF token (csrftoken cookie + X-CSRFToken header), which
+GET /session hands out; the HTML slot and this API call the same services.
+"""
+
+from datetime import datetime
+from typing import Literal
+
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.views.decorators.cache import never_cache
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+from ninja.responses import Status
+from pydantic import Field
+from wagtail.models import Page
+
+from broadsheet.engagement import selectors, services
+from broadsheet.engagement.identity import guest_details, reader_for, remember_reader
+from broadsheet.engagement.models import Comment
+from broadsheet.engagement.views import csrf_ok
+
+router = Router(tags=["comments"])
+
+
+class ApiError(HttpError):
+    """An HttpError carrying a message per field, rendered by the API's error handler."""
+
+    def __init__(self, status: int, errors: dict[str, str]):
+        super().__init__(status, " ".join(errors.values()))
+        self.errors = errors
+
+
+def _raise(error: services.CommentError):
+    raise ApiError(error.status, error.errors)
+
+
+def _require_csrf(request: HttpRequest) -> None:
+    if not csrf_ok(request):
+        raise ApiError(403, {"csrf": "CSRF token missing or incorrect: GET /api/v1/session first."})
+
+
+class SessionUser(Schema):
+    id: int
+    name: str
+
+
+class GuestDetails(Schema):
+    name: str
+    email: str
+    url: str
+
+
+class MyComment(Schema):
+    id: int
+    editable: bool
+
+
+class Session(Schema):
+    user: SessionUser | None
+    csrf_token: str
+    guest: GuestDetails | None = None
+    votes: dict[int, int] = {}
+    mine: list[MyComment] = []
+
+
+class SessionQuery(Schema):
+    page: int | None = Field(
+        None, ge=1, description="A page whose votes and own comments to include."
+    )
+
+
+@router.get("/session", response=Session, summary="Who is reading, and a CSRF token")
+def session(request: HttpRequest, query: Query[SessionQuery]):
+    """Personal state kept out of cached pages: never cached itself."""
+    reader = reader_for(request)
+    result = {
+        "user": {"id": reader.user.pk, "name": reader.user.get_username()} if reader.user else None,
+        "csrf_token": get_token(request),
+        "guest": None if reader.user else guest_details(request),
+    }
+    if query.page:
+        result["votes"] = selectors.my_votes(reader, query.page)
+        result["mine"] = [
+            {"id": c.pk, "editable": services.can_edit(c, reader)}
+            for c in selectors.my_comments(reader, query.page)
+        ]
+    return result
+
+
+session = never_cache(session)
+
+
+class Author(Schema):
+    name: str
+    url: str
+
+
+class CommentOut(Schema):
+    id: int
+    parent: int | None
+    author: Author
+    body_html: str
+    created: datetime
+    edited: datetime | None
+    score: int
+    up: int
+    down: int
+    status: str
+    replies: list["CommentOut"]
+
+
+class CommentPage(Schema):
+    count: int
+    page: int
+    pages: int
+    results: list[CommentOut]
+
+
+class ThreadQuery(Schema):
+    sort: Literal["newest", "oldest", "top", "hot"] = "newest"
+    page: int = Field(1, ge=1)
+
+
+def _serialize(comment: Comment) -> dict:
+    removed = comment.status == Comment.Status.REMOVED
+    return {
+        "id": comment.pk,
+        "parent": comment.parent_id,
+        "author": {
+            "name": "" if removed else comment.author_name,
+            "url": "" if removed else comment.author_url,
+        },
+        "body_html": "" if removed else comment.body_html,
+        "created": comment.created_at,
+        "edited": comment.edited_at,
+        "score": comment.score,
+        "up": comment.upvotes,
+        "down": comment.downvotes,
+        "status": comment.status,
+        "replies": [_serialize(reply) for reply in comment.replies],
+    }
+
+
+def _commentable_page(page_id: int) -> Page:
+    page = Page.objects.live().filter(pk=page_id).first()
+    if page is None or not services.comments_state(page).accepts:
+        raise ApiError(404, {"article": "No such article."})
+    return page
+
+
+@router.get("/articles/{article_id}/comments", response=CommentPage, summary="A page of threads")
+def list_comments(request: HttpRequest, article_id: int, query: Query[ThreadQuery]):
+    page = _commentable_page(article_id)
+    thread = selectors.thread_page(page.pk, query.sort, query.page, reader_for(request))
+    return {
+        "count": thread.count,
+        "page": thread.page,
+        "pages": thread.pages,
+        "results": [_serialize(comment) for comment in thread.comments],
+    }
+
+
+class CommentIn(Schema):
+    body: str
+    parent: int | None = None
+    author_name: str = ""
+    author_email: str = ""
+    author_url: str = ""
+    consent: bool = Field(
+        True,
+        description="Guests: the client has asked the reader's consent to store name and email.",
+    )
+
+
+class Created(Schema):
+    id: int
+    status: str
+
+
+@router.post(
+    "/articles/{article_id}/comments", response={201: Created}, summary="Post a comment or reply"
+)
+def create_comment(
+    request: HttpRequest, response: HttpResponse, article_id: int, payload: CommentIn
+):
+    _require_csrf(request)
+    reader = reader_for(request, create=True)
+    try:
+        fields = payload.dict()
+        fields["parent_id"] = fields.pop("parent")
+        comment = services.post_comment(page_id=article_id, reader=reader, **fields)
+    except services.CommentError as error:
+        _raise(error)
+    remember_reader(response, reader)
+    return Status(201, {"id": comment.pk, "status": comment.status})
+
+
+class VoteIn(Schema):
+    value: int = Field(description="1 up, -1 down, 0 withdraws")
+
+
+class VoteOut(Schema):
+    score: int
+    up: int
+    down: int
+    mine: int
+
+
+@router.post("/comments/{comment_id}/vote", response=VoteOut, summary="Vote on a comment")
+def vote(request: HttpRequest, response: HttpResponse, comment_id: int, payload: VoteIn):
+    _require_csrf(request)
+    reader = reader_for(request, create=True)
+    try:
+        result = services.cast_vote(comment_id=comment_id, reader=reader, value=payload.value)
+    except services.CommentError as error:
+        _raise(error)
+    remember_reader(response, reader)
+    return result.__dict__
+
+
+class EditIn(Schema):
+    body: str
+
+
+@router.patch("/comments/{comment_id}", response=CommentOut, summary="Edit your comment")
+def edit_comment(request: HttpRequest, comment_id: int, payload: EditIn):
+    _require_csrf(request)
+    try:
+        comment = services.edit_comment(
+            comment_id=comment_id, reader=reader_for(request), body=payload.body
+        )
+    except services.CommentError as error:
+        _raise(error)
+    comment.replies = []
+    return _serialize(comment)
+
+
+@router.delete("/comments/{comment_id}", response={204: None}, summary="Delete your comment")
+def delete_comment(request: HttpRequest, comment_id: int):
+    _require_csrf(request)
+    try:
+        services.delete_comment(comment_id=comment_id, reader=reader_for(request))
+    except services.CommentError as error:
+        _raise(error)
+    return Status(204, None)

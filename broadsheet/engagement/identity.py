@@ -1,0 +1,132 @@
+"""Who is writing: an account, or a guest known by a cookie, plus a keyed address hash.
+
+Guests get a random identity cookie on their first write. We store only an HMAC of it
+(the guest key) and an HMAC of the client address, both keyed with the site secret, so
+the database holds neither a usable cookie nor an IP address.
+"""
+
+import hashlib
+import hmac
+import ipaddress
+import re
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.http import HttpRequest, HttpResponse
+
+READER_COOKIE = "bs_reader"
+GUEST_DETAILS_COOKIE = "bs_guest"
+COOKIE_AGE = 365 * 24 * 3600
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+
+
+def keyed_hash(purpose: str, value: str) -> str:
+    key = hashlib.sha256(f"broadsheet.{purpose}:{settings.SECRET_KEY}".encode()).digest()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def _is_trusted_proxy(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    for proxy in settings.TRUSTED_PROXIES:
+        try:
+            if ip in ipaddress.ip_network(proxy, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def client_address(request: HttpRequest) -> str:
+    """REMOTE_ADDR, or the nearest untrusted hop of X-Forwarded-For when the request came
+    through a configured trusted proxy. The header is never believed otherwise: anyone
+    can send it."""
+    address = request.META.get("REMOTE_ADDR", "")
+    if not _is_trusted_proxy(address):
+        return address
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for hop in reversed([h for h in hops if h]):
+        if not _is_trusted_proxy(hop):
+            return hop
+    return address
+
+
+@dataclass
+class Reader:
+    user: object | None
+    guest_key: str
+    ip_hash: str
+    new_token: str = ""
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user is not None
+
+    @property
+    def voter(self) -> str:
+        if self.user is not None:
+            return f"u:{self.user.pk}"
+        return f"g:{self.guest_key}" if self.guest_key else ""
+
+
+def reader_for(request: HttpRequest, create: bool = False) -> Reader:
+    """The reader behind a request; with create=True a guest without a cookie gets one
+    (set on the response by `remember_reader`)."""
+    user = request.user if request.user.is_authenticated else None
+    token = request.COOKIES.get(READER_COOKIE, "")
+    if not TOKEN_PATTERN.match(token):
+        token = ""
+    new_token = ""
+    if not token and create and user is None:
+        token = new_token = secrets.token_urlsafe(32)
+    return Reader(
+        user=user,
+        guest_key=keyed_hash("reader", token) if token else "",
+        ip_hash=keyed_hash("address", client_address(request)),
+        new_token=new_token,
+    )
+
+
+def remember_reader(response: HttpResponse, reader: Reader) -> HttpResponse:
+    if reader.new_token:
+        response.set_cookie(
+            READER_COOKIE,
+            reader.new_token,
+            max_age=COOKIE_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+    return response
+
+
+def remember_guest_details(response: HttpResponse, name: str, email: str, url: str) -> None:
+    """Keep a guest's name, email and website for their next comment (they asked to)."""
+    value = signing.dumps({"name": name, "email": email, "url": url}, salt="guest-details")
+    response.set_cookie(
+        GUEST_DETAILS_COOKIE,
+        value,
+        max_age=COOKIE_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+
+
+def forget_guest_details(response: HttpResponse) -> None:
+    response.delete_cookie(GUEST_DETAILS_COOKIE, samesite="Lax")
+
+
+def guest_details(request: HttpRequest) -> dict | None:
+    raw = request.COOKIES.get(GUEST_DETAILS_COOKIE)
+    if not raw:
+        return None
+    try:
+        details = signing.loads(raw, salt="guest-details", max_age=COOKIE_AGE)
+    except signing.BadSignature:
+        return None
+    return {key: str(details.get(key, ""))[:300] for key in ("name", "email", "url")}

@@ -1,0 +1,139 @@
+"""What readers add to a page: comments in threads, and votes on them.
+
+A comment belongs to any Wagtail page (engagement knows pages only as `Page` rows). Counts
+that every page view shows (votes, replies, comments per page) are stored denormalized
+and kept right by the services with F() updates; `broadsheet recount_comments` rebuilds
+them from the rows if they ever drift.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Comment(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        SPAM = "spam", "Spam"
+        REMOVED = "removed", "Removed"
+
+    page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    # The top-level comment of the thread (None for a top-level comment): a page of
+    # threads loads all their replies with one `thread_id IN (...)` query.
+    thread = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    depth = models.PositiveSmallIntegerField(default=0)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="comments",
+    )
+    guest_name = models.CharField(max_length=80, blank=True)
+    guest_email = models.EmailField(blank=True)
+    guest_url = models.URLField(blank=True, max_length=300)
+    # HMAC of the guest's identity cookie: lets a guest edit, delete and see their own
+    # comments without an account, and never reveals the cookie itself.
+    guest_key = models.CharField(max_length=64, blank=True, db_index=True)
+
+    body = models.TextField(help_text="As the reader wrote it.")
+    body_html = models.TextField(help_text="Rendered through the one sanitizer when saved.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.APPROVED)
+    status_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    # HMAC of the client address with the site secret, never the plain address.
+    ip_hash = models.CharField(max_length=64, blank=True)
+
+    upvotes = models.PositiveIntegerField(default=0)
+    downvotes = models.PositiveIntegerField(default=0)
+    score = models.IntegerField(default=0)
+    reply_count = models.PositiveIntegerField(
+        default=0, help_text="Approved replies in this comment's thread (top-level only)."
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["page", "created_at"],
+                name="comment_toplevel_by_date",
+                condition=Q(parent__isnull=True, status="approved"),
+            ),
+            models.Index(
+                fields=["page", "score"],
+                name="comment_toplevel_by_score",
+                condition=Q(parent__isnull=True, status="approved"),
+            ),
+            models.Index(
+                fields=["page", "reply_count"],
+                name="comment_toplevel_by_replies",
+                condition=Q(parent__isnull=True, status="approved"),
+            ),
+            models.Index(fields=["thread", "created_at"], name="comment_thread_by_date"),
+            models.Index(fields=["status", "created_at"], name="comment_status_by_date"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(guest_name=""),
+                name="comment_has_an_author",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author_name}: {self.body[:40]}"
+
+    @property
+    def author_name(self) -> str:
+        if self.user_id:
+            return self.user.get_username()
+        return self.guest_name
+
+    @property
+    def author_url(self) -> str:
+        return "" if self.user_id else self.guest_url
+
+    @property
+    def is_visible(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+
+class Vote(models.Model):
+    """One reader's +1 or -1 on a comment; withdrawing deletes the row."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="votes")
+    # "u:<user id>" for accounts, "g:<guest key>" for guests: one vote per reader.
+    voter = models.CharField(max_length=80)
+    ip_hash = models.CharField(max_length=64, blank=True)
+    value = models.SmallIntegerField(choices=[(1, "Up"), (-1, "Down")])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "voter"], name="one_vote_per_reader"),
+            models.CheckConstraint(condition=Q(value__in=[1, -1]), name="vote_is_up_or_down"),
+        ]
+        indexes = [models.Index(fields=["comment", "ip_hash"], name="vote_by_address")]
+
+    def __str__(self) -> str:
+        return f"{self.voter} {self.value:+d} on comment {self.comment_id}"
+
+
+class Discussion(models.Model):
+    """Per-page totals that listings show, so a front page needs one query for all counts."""
+
+    page = models.OneToOneField(
+        "wagtailcore.Page", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    comment_count = models.PositiveIntegerField(default=0)
+    last_comment_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.comment_count} comments on page {self.page_id}"

@@ -1,0 +1,189 @@
+"""Reads of discussions shared by the article page, the htmx fragments and the API.
+
+A page of threads costs the same few queries whatever the size of the discussion: the
+count of top-level comments, one page of them, and every reply of those threads in one
+`thread_id IN (...)` query; the tree is assembled in Python.
+"""
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Q
+from wagtail.models import Page
+
+from broadsheet.engagement.identity import Reader
+from broadsheet.engagement.models import Comment, Discussion, Vote
+
+SORTS = {
+    "newest": ("-created_at", "-id"),
+    "oldest": ("created_at", "id"),
+    "top": ("-score", "-created_at", "-id"),
+    "hot": ("-reply_count", "-created_at", "-id"),
+}
+SORT_LABELS = {"newest": "Newest", "oldest": "Oldest", "top": "Most voted", "hot": "Hottest"}
+DEFAULT_SORT = "newest"
+
+
+@dataclass
+class ThreadPage:
+    comments: list[Comment]
+    count: int
+    page: int
+    pages: int
+    sort: str
+    total: int = 0  # approved comments on the page, replies included
+    has_next: bool = field(init=False)
+
+    def __post_init__(self):
+        self.has_next = self.page < self.pages
+
+
+def _shown(reader: Reader | None) -> Q:
+    """Approved comments, removed ones (kept as placeholders when they have replies) and
+    the reader's own comments awaiting moderation."""
+    q = Q(status__in=[Comment.Status.APPROVED, Comment.Status.REMOVED])
+    if reader is not None and reader.user is not None:
+        q |= Q(status=Comment.Status.PENDING, user=reader.user)
+    elif reader is not None and reader.guest_key:
+        q |= Q(status=Comment.Status.PENDING, user__isnull=True, guest_key=reader.guest_key)
+    return q
+
+
+def arrange(top: list[Comment], replies: Iterable[Comment], max_depth: int) -> list[Comment]:
+    """Nest replies under their parents. Replies deeper than `max_depth` are shown at the
+    deepest level, in the order written, as WordPress shows them. Removed comments stay
+    only while they have something to show under them."""
+    children: dict[int, list[Comment]] = defaultdict(list)
+    for reply in replies:
+        children[reply.parent_id].append(reply)
+
+    def descendants(node: Comment) -> list[Comment]:
+        found = []
+        for child in children.get(node.pk, []):
+            found.append(child)
+            found.extend(descendants(child))
+        return sorted(found, key=lambda c: (c.created_at, c.pk))
+
+    def attach(node: Comment, level: int) -> Comment | None:
+        node.level = level
+        node.replies_container = node.pk  # where replies to it appear on the page
+        if level >= max_depth - 1:
+            node.replies = []
+            for reply in descendants(node):
+                reply.level, reply.replies = min(level + 1, max_depth), []
+                reply.replies_container = node.pk
+                if reply.status != Comment.Status.REMOVED:
+                    node.replies.append(reply)
+        else:
+            node.replies = [
+                kept for child in children.get(node.pk, []) if (kept := attach(child, level + 1))
+            ]
+        if node.status == Comment.Status.REMOVED and not node.replies:
+            return None
+        return node
+
+    return [kept for node in top if (kept := attach(node, 1))]
+
+
+def thread_page(
+    page_id: int, sort: str = DEFAULT_SORT, page: int = 1, reader: Reader | None = None
+) -> ThreadPage:
+    """One page of top-level threads with all their replies, in four queries."""
+    if sort not in SORTS:
+        sort = DEFAULT_SORT
+    size = settings.COMMENTS_PAGE_SIZE
+    top = Comment.objects.filter(page_id=page_id, parent__isnull=True).filter(
+        _shown(reader) & ~Q(status=Comment.Status.REMOVED, reply_count=0)
+    )
+    count = top.count()
+    pages = max(1, math.ceil(count / size))
+    page = max(1, page)
+    items = list(top.select_related("user").order_by(*SORTS[sort])[(page - 1) * size : page * size])
+    replies = (
+        Comment.objects.filter(thread_id__in=[c.pk for c in items])
+        .filter(_shown(reader))
+        .select_related("user")
+        .order_by("created_at", "id")
+        if items
+        else []
+    )
+    discussion = Discussion.objects.filter(page_id=page_id).first()
+    return ThreadPage(
+        comments=arrange(items, replies, settings.COMMENTS_MAX_DEPTH),
+        count=count,
+        page=page,
+        pages=pages,
+        sort=sort,
+        total=discussion.comment_count if discussion else 0,
+    )
+
+
+def comment_with_replies(comment: Comment, reader: Reader | None = None) -> Comment | None:
+    """One comment arranged with its replies as the thread shows it (None if not shown)."""
+    thread_id = comment.thread_id or comment.pk
+    top = Comment.objects.select_related("user").filter(pk=thread_id).first()
+    replies = (
+        Comment.objects.filter(thread_id=thread_id)
+        .filter(_shown(reader))
+        .select_related("user")
+        .order_by("created_at", "id")
+    )
+
+    def find(nodes: list[Comment]) -> Comment | None:
+        for node in nodes:
+            if node.pk == comment.pk:
+                return node
+            if found := find(node.replies):
+                return found
+        return None
+
+    return find(arrange([top], replies, settings.COMMENTS_MAX_DEPTH)) if top else None
+
+
+def comment_counts(page_ids: Iterable[int]) -> dict[int, int]:
+    """Approved comments per page, for listings: one query for any number of pages."""
+    return dict(
+        Discussion.objects.filter(page_id__in=list(page_ids)).values_list(
+            "page_id", "comment_count"
+        )
+    )
+
+
+def latest_comments(under: Page, limit: int = 5) -> list[Comment]:
+    """The newest approved comments on pages below `under` (a section), with their pages."""
+    return list(
+        Comment.objects.filter(status=Comment.Status.APPROVED, page__path__startswith=under.path)
+        .exclude(page_id=under.pk)
+        .select_related("page", "user")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def my_votes(reader: Reader, page_id: int) -> dict[int, int]:
+    """The reader's votes on one page's comments, for the uncached session endpoint."""
+    if not reader.voter:
+        return {}
+    voters = Q(voter=reader.voter)
+    if reader.user is None:
+        voters |= Q(voter__startswith="g:", ip_hash=reader.ip_hash)
+    return dict(
+        Vote.objects.filter(voters, comment__page_id=page_id).values_list("comment_id", "value")
+    )
+
+
+def my_comments(reader: Reader, page_id: int) -> list[Comment]:
+    """The reader's own live comments on a page, so the page can offer edit and delete."""
+    if reader.user is not None:
+        mine = Q(user=reader.user)
+    elif reader.guest_key:
+        mine = Q(user__isnull=True, guest_key=reader.guest_key)
+    else:
+        return []
+    return list(
+        Comment.objects.filter(mine, page_id=page_id)
+        .exclude(status__in=[Comment.Status.REMOVED, Comment.Status.SPAM])
+        .order_by("-created_at")[:200]
+    )

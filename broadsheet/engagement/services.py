@@ -1,0 +1,350 @@
+"""Every write a reader can make to a discussion: one function per action, one transaction.
+
+Views, the htmx fragments and the JSON API all call these; none of them holds a rule of
+its own. Errors are raised as `CommentError` with a message per field, and nothing is
+stored when one is raised.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from wagtail.models import Page
+
+from broadsheet.engagement.identity import Reader
+from broadsheet.engagement.models import Comment, Discussion, Vote
+from broadsheet.engagement.rendering import render_comment
+from broadsheet.moderation.verdicts import judge_comment
+
+
+class CommentError(Exception):
+    """Bad input or a refused action: `errors` maps a field (or "form") to a message."""
+
+    status = 400
+
+    def __init__(self, errors: dict[str, str] | str, status: int | None = None):
+        self.errors = errors if isinstance(errors, dict) else {"form": errors}
+        if status:
+            self.status = status
+        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
+
+    @property
+    def message(self) -> str:
+        return " ".join(self.errors.values())
+
+
+class NotFound(CommentError):
+    status = 404
+
+
+class Forbidden(CommentError):
+    status = 403
+
+
+@dataclass(frozen=True)
+class CommentsState:
+    accepts: bool
+    open: bool
+    reason: str = ""
+
+
+def comments_state(page: Page) -> CommentsState:
+    """Whether a page takes comments, and whether they are open now.
+
+    A page type takes comments by declaring `accepts_comments = True` (articles do); it
+    closes them with a `comments_open` field, and all close COMMENTS_CLOSE_AFTER_DAYS
+    after first publication when that setting is above zero.
+    """
+    specific = page.specific
+    if not getattr(specific, "accepts_comments", False):
+        return CommentsState(False, False, "This page does not take comments.")
+    if not getattr(specific, "comments_open", True):
+        return CommentsState(True, False, "Comments are closed on this article.")
+    days = settings.COMMENTS_CLOSE_AFTER_DAYS
+    published = page.first_published_at
+    if days > 0 and published and timezone.now() - published > timedelta(days=days):
+        return CommentsState(True, False, f"Comments close {days} days after publication.")
+    return CommentsState(True, True)
+
+
+def is_own(comment: Comment, reader: Reader) -> bool:
+    if reader.user is not None:
+        return comment.user_id == reader.user.pk
+    return (
+        bool(reader.guest_key) and comment.user_id is None and comment.guest_key == reader.guest_key
+    )
+
+
+def _validate_body(body: str, errors: dict[str, str]) -> str:
+    body = (body or "").strip()
+    if not body:
+        errors["body"] = "Write a comment before posting."
+    elif len(body) > settings.COMMENTS_MAX_LENGTH:
+        errors["body"] = (
+            f"Comments can be at most {settings.COMMENTS_MAX_LENGTH:,} characters; "
+            f"this one has {len(body):,}."
+        )
+    return body
+
+
+def _validate_guest(name, email, url, consent, errors) -> tuple[str, str, str]:
+    name, email, url = (name or "").strip(), (email or "").strip(), (url or "").strip()
+    if not name:
+        errors["author_name"] = "Give a name to comment as a guest."
+    elif len(name) > 80:
+        errors["author_name"] = "Names can be at most 80 characters."
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["author_email"] = "Give a valid email address (it is never shown)."
+    if url:
+        try:
+            URLValidator(schemes=["http", "https"])(url)
+            if len(url) > 300:
+                raise ValidationError("too long")
+        except ValidationError:
+            errors["author_url"] = "The website must be an http or https address."
+    if not consent:
+        errors["consent"] = "Agree to the storage of your name and email to comment as a guest."
+    return name, email, url
+
+
+def _count_approved(comment: Comment, delta: int) -> None:
+    """Keep the page's comment count and the thread's reply count in step."""
+    Discussion.objects.get_or_create(page_id=comment.page_id)
+    update = {"comment_count": F("comment_count") + delta}
+    if delta > 0:
+        update["last_comment_at"] = comment.created_at
+    Discussion.objects.filter(page_id=comment.page_id).update(**update)
+    if comment.thread_id:
+        Comment.objects.filter(pk=comment.thread_id).update(reply_count=F("reply_count") + delta)
+
+
+def post_comment(
+    *,
+    page_id: int,
+    reader: Reader,
+    body: str,
+    parent_id: int | None = None,
+    author_name: str = "",
+    author_email: str = "",
+    author_url: str = "",
+    consent: bool = False,
+) -> Comment:
+    """Store a new comment or reply; its status comes from moderation's verdict."""
+    page = Page.objects.filter(pk=page_id).first()
+    if page is None:
+        raise NotFound({"article": "No such article."})
+    state = comments_state(page)
+    if not state.accepts:
+        raise NotFound({"article": state.reason})
+    if not state.open:
+        raise Forbidden({"form": state.reason})
+
+    errors: dict[str, str] = {}
+    body = _validate_body(body, errors)
+    parent = None
+    if parent_id is not None:
+        parent = Comment.objects.filter(pk=parent_id).first()
+        if parent is None or parent.status != Comment.Status.APPROVED:
+            errors["parent"] = "The comment you are replying to does not exist."
+        elif parent.page_id != page.pk:
+            errors["parent"] = "The comment you are replying to is on another article."
+    if reader.user is None:
+        author_name, author_email, author_url = _validate_guest(
+            author_name, author_email, author_url, consent, errors
+        )
+    if errors:
+        raise CommentError(errors)
+
+    verdict = judge_comment(text=body, is_guest=reader.user is None, page_id=page.pk)
+    with transaction.atomic():
+        comment = Comment.objects.create(
+            page_id=page.pk,
+            parent=parent,
+            thread_id=(parent.thread_id or parent.pk) if parent else None,
+            depth=parent.depth + 1 if parent else 0,
+            user=reader.user,
+            guest_name="" if reader.user else author_name,
+            guest_email="" if reader.user else author_email,
+            guest_url="" if reader.user else author_url,
+            guest_key="" if reader.user else reader.guest_key,
+            body=body,
+            body_html=render_comment(body),
+            status=verdict.status,
+            status_reason=verdict.reason,
+            ip_hash=reader.ip_hash,
+        )
+        if comment.status == Comment.Status.APPROVED:
+            _count_approved(comment, +1)
+    return comment
+
+
+def _editable_comment(comment_id: int, reader: Reader) -> Comment:
+    comment = Comment.objects.select_for_update().filter(pk=comment_id).first()
+    if comment is None or comment.status in (Comment.Status.REMOVED, Comment.Status.SPAM):
+        raise NotFound({"comment": "No such comment."})
+    if not is_own(comment, reader):
+        raise Forbidden({"comment": "Only the author can change this comment."})
+    return comment
+
+
+def has_replies(comment: Comment) -> bool:
+    return (
+        Comment.objects.filter(parent=comment)
+        .exclude(status__in=[Comment.Status.REMOVED, Comment.Status.SPAM])
+        .exists()
+    )
+
+
+def can_edit(comment: Comment, reader: Reader) -> bool:
+    window = timedelta(minutes=settings.COMMENTS_EDIT_WINDOW_MINUTES)
+    return (
+        is_own(comment, reader)
+        and comment.status in (Comment.Status.APPROVED, Comment.Status.PENDING)
+        and timezone.now() - comment.created_at <= window
+        and not has_replies(comment)
+    )
+
+
+@transaction.atomic
+def edit_comment(*, comment_id: int, reader: Reader, body: str) -> Comment:
+    """Change a comment's text: its author only, within the edit window, before replies."""
+    comment = _editable_comment(comment_id, reader)
+    window = timedelta(minutes=settings.COMMENTS_EDIT_WINDOW_MINUTES)
+    if timezone.now() - comment.created_at > window:
+        minutes = settings.COMMENTS_EDIT_WINDOW_MINUTES
+        raise Forbidden({"comment": f"Comments can be edited for {minutes} minutes only."})
+    if has_replies(comment):
+        raise Forbidden({"comment": "A comment with replies can no longer be edited."})
+    errors: dict[str, str] = {}
+    body = _validate_body(body, errors)
+    if errors:
+        raise CommentError(errors)
+    comment.body = body
+    comment.body_html = render_comment(body)
+    comment.edited_at = timezone.now()
+    comment.save(update_fields=["body", "body_html", "edited_at"])
+    return comment
+
+
+@transaction.atomic
+def delete_comment(*, comment_id: int, reader: Reader) -> Comment:
+    """Withdraw a comment. With replies it stays as “comment removed” so threads still read."""
+    comment = _editable_comment(comment_id, reader)
+    was_approved = comment.status == Comment.Status.APPROVED
+    comment.status = Comment.Status.REMOVED
+    comment.status_reason = "Deleted by its author."
+    comment.save(update_fields=["status", "status_reason"])
+    if was_approved:
+        _count_approved(comment, -1)
+    return comment
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    score: int
+    up: int
+    down: int
+    mine: int
+
+
+def cast_vote(*, comment_id: int, reader: Reader, value: int) -> VoteResult:
+    """Record a reader's +1/-1 (0 withdraws). Counts change by F() deltas in the same
+    transaction as the vote row, so concurrent voters never overwrite each other; a
+    repeated value changes nothing."""
+    if value not in (-1, 0, 1):
+        raise CommentError({"value": "A vote is 1, -1, or 0 to withdraw."})
+    if not reader.voter:
+        raise Forbidden({"form": "Voting needs cookies to be enabled."})
+    for attempt in range(3):
+        try:
+            return _cast_vote(comment_id, reader, value)
+        except IntegrityError:
+            # The same reader voted twice at the same instant: the other vote won the
+            # unique constraint; read it and apply this one on top.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+@transaction.atomic
+def _cast_vote(comment_id: int, reader: Reader, value: int) -> VoteResult:
+    comment = Comment.objects.filter(pk=comment_id, status=Comment.Status.APPROVED).first()
+    if comment is None:
+        raise NotFound({"comment": "No such comment."})
+    if is_own(comment, reader):
+        raise Forbidden({"comment": "You cannot vote on your own comment."})
+    voters = Q(voter=reader.voter)
+    if reader.user is None:
+        # A guest who clears cookies is still the same address: one guest vote each.
+        voters |= Q(voter__startswith="g:", ip_hash=reader.ip_hash)
+    existing = Vote.objects.select_for_update().filter(voters, comment=comment).first()
+    old = existing.value if existing else 0
+    if value != old:
+        if value == 0:
+            existing.delete()
+        elif existing:
+            existing.value = value
+            existing.save(update_fields=["value"])
+        else:
+            with transaction.atomic():
+                Vote.objects.create(
+                    comment=comment, voter=reader.voter, ip_hash=reader.ip_hash, value=value
+                )
+        Comment.objects.filter(pk=comment.pk).update(
+            upvotes=F("upvotes") + int(value == 1) - int(old == 1),
+            downvotes=F("downvotes") + int(value == -1) - int(old == -1),
+            score=F("score") + value - old,
+        )
+    comment.refresh_from_db(fields=["upvotes", "downvotes", "score"])
+    return VoteResult(score=comment.score, up=comment.upvotes, down=comment.downvotes, mine=value)
+
+
+def recount(page_id: int | None = None) -> int:
+    """Rebuild every denormalized count from the rows, in a few set-based updates;
+    returns how many comments were recounted."""
+    comments = Comment.objects.all()
+    discussions = Discussion.objects.all()
+    if page_id is not None:
+        comments = comments.filter(page_id=page_id)
+        discussions = discussions.filter(page_id=page_id)
+
+    def votes(value: int):
+        return Coalesce(
+            Subquery(
+                Vote.objects.filter(comment=OuterRef("pk"), value=value)
+                .values("comment")
+                .annotate(n=Count("pk"))
+                .values("n")
+            ),
+            0,
+        )
+
+    replies = Coalesce(
+        Subquery(
+            Comment.objects.filter(thread=OuterRef("pk"), status=Comment.Status.APPROVED)
+            .values("thread")
+            .annotate(n=Count("pk"))
+            .values("n")
+        ),
+        0,
+    )
+    with transaction.atomic():
+        comments.update(
+            upvotes=votes(1), downvotes=votes(-1), score=votes(1) - votes(-1), reply_count=replies
+        )
+        discussions.update(comment_count=0)
+        approved = comments.filter(status=Comment.Status.APPROVED)
+        for row in approved.values("page_id").annotate(n=Count("pk"), last=Max("created_at")):
+            Discussion.objects.update_or_create(
+                page_id=row["page_id"],
+                defaults={"comment_count": row["n"], "last_comment_at": row["last"]},
+            )
+    return comments.count()

@@ -1,0 +1,57 @@
+from django import template
+from django.conf import settings
+
+from broadsheet.engagement import selectors, services
+
+register = template.Library()
+
+
+def _int(value, default: int = 1) -> int:
+    try:
+        return max(1, int(value))
+    except (TypeError, ValueError):
+        return default
+
+
+@register.inclusion_tag("engagement/slot.html", takes_context=True)
+def comment_slot(context, page):
+    """The comment slot of a page: the same for every anonymous reader, so cacheable.
+
+    Nothing personal goes in here (no CSRF token, no “you voted”): comments.js fetches
+    that from /api/v1/session after the page loads.
+    """
+    request = context.get("request")
+    state = services.comments_state(page)
+    query = request.GET if request else {}
+    thread = selectors.thread_page(page.pk, query.get("sort", ""), _int(query.get("cpage")))
+    return {
+        "request": request,
+        "page_id": page.pk,
+        "thread": thread,
+        "sorts": list(selectors.SORT_LABELS.items()),
+        "comments_open": state.open,
+        "closed_reason": state.reason,
+        "prompt": settings.COMMENTS_PROMPT,
+        "max_length": settings.COMMENTS_MAX_LENGTH,
+    }
+
+
+@register.simple_tag
+def accepts_comments(page) -> bool:
+    return services.comments_state(page).accepts
+
+
+@register.simple_tag
+def comment_counts(articles) -> dict[int, int]:
+    """Comment counts for a listing's articles, in one query."""
+    return selectors.comment_counts(article.pk for article in articles)
+
+
+@register.filter
+def count_for(counts: dict, article) -> int:
+    return counts.get(article.pk, 0) if counts else 0
+
+
+@register.inclusion_tag("engagement/latest_comments.html")
+def latest_comments(section, limit: int = 5):
+    return {"comments": selectors.latest_comments(section, limit)}

@@ -1,0 +1,302 @@
+"""The comment slot's HTML endpoints: plain form posts without JavaScript, fragments for htmx.
+
+The article page itself is cacheable and carries no CSRF token. With JavaScript on, a
+small script fetches one from /api/v1/session and fills it in. Without JavaScript, a post
+from a cached page arrives without a token: nothing is written, and the reader gets an
+uncached page with their comment filled in and a fresh token, one click from posting.
+So a page cache can never make posting fail, and no write skips Django's CSRF check.
+"""
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import CsrfViewMiddleware
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import reswap, retarget
+from wagtail.models import Page
+
+from broadsheet.engagement import selectors, services
+from broadsheet.engagement.identity import (
+    forget_guest_details,
+    reader_for,
+    remember_guest_details,
+    remember_reader,
+)
+from broadsheet.engagement.models import Comment
+
+FORM_FIELDS = ("body", "parent", "author_name", "author_email", "author_url")
+
+
+def csrf_ok(request: HttpRequest) -> bool:
+    """Django's own CSRF check, run by hand in views that must not fail hard on it."""
+    return CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {}) is None
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _form_id(parent_id: int | None) -> str:
+    return f"reply-form-{parent_id}" if parent_id else "comment-form"
+
+
+def _form_context(request, page, *, parent_id=None, values=None, errors=None, notice=""):
+    return {
+        "page_id": page.pk,
+        "parent_id": parent_id,
+        "form_id": _form_id(parent_id),
+        "values": values or {},
+        "errors": errors or {},
+        "notice": notice,
+        "request": request,
+        "prompt": settings.COMMENTS_PROMPT,
+        "max_length": settings.COMMENTS_MAX_LENGTH,
+    }
+
+
+def _form_page(request, page, status, **kwargs) -> HttpResponse:
+    """The uncached page that holds a comment form: for errors and for confirming."""
+    context = _form_context(request, page, **kwargs)
+    context["article"] = page
+    return TemplateResponse(request, "engagement/form_page.html", context, status=status)
+
+
+@require_GET
+def comment_form(request: HttpRequest, page_id: int) -> HttpResponse:
+    """A reply form, opened inline by htmx or as its own page without JavaScript."""
+    page = get_object_or_404(Page.objects.live(), pk=page_id)
+    parent_id = _int(request.GET.get("parent"))
+    if not request.htmx:
+        return _form_page(request, page, 200, parent_id=parent_id)
+    context = _form_context(request, page, parent_id=parent_id)
+    context["target"] = _int(request.GET.get("target")) or parent_id
+    context["with_token"] = True
+    return TemplateResponse(request, "engagement/form.html", context)
+
+
+@require_GET
+def thread_fragment(request: HttpRequest, page_id: int) -> HttpResponse:
+    """A page of threads (“View all comments”, re-sorting), as htmx asks for it."""
+    page = get_object_or_404(Page.objects.live(), pk=page_id)
+    state = services.comments_state(page)
+    if not state.accepts:
+        raise Http404("This page does not take comments.")
+    thread = selectors.thread_page(
+        page.pk, request.GET.get("sort", ""), _int(request.GET.get("page")) or 1
+    )
+    template = (
+        "engagement/thread_page.html" if request.GET.get("more") else "engagement/thread.html"
+    )
+    context = {
+        "thread": thread,
+        "page_id": page.pk,
+        "comments_open": state.open,
+        "sorts": list(selectors.SORT_LABELS.items()),
+    }
+    return TemplateResponse(request, template, context)
+
+
+@csrf_exempt  # checked by hand below, so that a cached page degrades to a confirm step
+@require_POST
+def post_comment(request: HttpRequest, page_id: int) -> HttpResponse:
+    page = get_object_or_404(Page.objects.live(), pk=page_id)
+    values = {name: request.POST.get(name, "") for name in FORM_FIELDS}
+    values["remember"] = bool(request.POST.get("remember"))
+    values["consent"] = bool(request.POST.get("consent"))
+    parent_id = _int(values["parent"])
+
+    if not csrf_ok(request):
+        if request.htmx:
+            return HttpResponse("Your session has expired: reload the page.", status=403)
+        notice = "Please confirm: press “Post comment” again to publish it."
+        return _form_page(request, page, 403, parent_id=parent_id, values=values, notice=notice)
+
+    reader = reader_for(request, create=True)
+    try:
+        comment = services.post_comment(
+            page_id=page.pk,
+            reader=reader,
+            body=values["body"],
+            parent_id=parent_id,
+            author_name=values["author_name"],
+            author_email=values["author_email"],
+            author_url=values["author_url"],
+            consent=values["consent"],
+        )
+    except services.CommentError as error:
+        if request.htmx:
+            context = _form_context(
+                request, page, parent_id=parent_id, values=values, errors=error.errors
+            )
+            response = TemplateResponse(request, "engagement/form.html", context)
+            return reswap(retarget(response, f"#{_form_id(parent_id)}"), "outerHTML")
+        return _form_page(
+            request, page, error.status, parent_id=parent_id, values=values, errors=error.errors
+        )
+
+    if request.htmx:
+        comment.level = min(comment.depth + 1, _max_level())
+        comment.replies = []
+        html = render_to_string(
+            "engagement/comment.html",
+            {"comment": comment, "page_id": page.pk, "comments_open": True, "fresh": True},
+            request=request,
+        )
+        fresh_form = (
+            render_to_string(
+                "engagement/form.html",
+                {**_form_context(request, page), "oob": True, "notice": "Thank you: posted."},
+                request=request,
+            )
+            if parent_id is None
+            else format_html(
+                '<div id="{}" class="reply-form-slot" hx-swap-oob="true"></div>',
+                _form_id(parent_id),
+            )
+        )
+        response = HttpResponse(html + fresh_form, status=201)
+    else:
+        response = HttpResponseRedirect(f"{page.url}#comment-{comment.pk}")
+        response.status_code = 303
+    if reader.user is None:
+        if values["remember"]:
+            remember_guest_details(
+                response, values["author_name"], values["author_email"], values["author_url"]
+            )
+        else:
+            forget_guest_details(response)
+    return remember_reader(response, reader)
+
+
+def _max_level() -> int:
+    return settings.COMMENTS_MAX_DEPTH
+
+
+def _comment_or_404(comment_id: int) -> Comment:
+    return get_object_or_404(Comment.objects.select_related("page"), pk=comment_id)
+
+
+def _back_to(comment: Comment) -> HttpResponseRedirect:
+    response = HttpResponseRedirect(f"{comment.page.url}#comment-{comment.pk}")
+    response.status_code = 303
+    return response
+
+
+def _confirm_page(request, comment: Comment, action: str, fields: dict) -> HttpResponse:
+    return TemplateResponse(
+        request,
+        "engagement/confirm.html",
+        {"comment": comment, "action": action, "fields": fields, "article": comment.page},
+        status=403,
+    )
+
+
+@csrf_exempt  # checked by hand, as for posting
+@require_POST
+def vote(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = _comment_or_404(comment_id)
+    value = _int(request.POST.get("value"))
+    if not csrf_ok(request):
+        if request.htmx:
+            return HttpResponse("Your session has expired: reload the page.", status=403)
+        return _confirm_page(request, comment, "vote", {"value": request.POST.get("value", "")})
+    reader = reader_for(request, create=True)
+    try:
+        result = services.cast_vote(
+            comment_id=comment.pk, reader=reader, value=value if value is not None else 99
+        )
+    except services.CommentError as error:
+        if request.htmx:
+            return HttpResponse(error.message, status=error.status)
+        return TemplateResponse(
+            request,
+            "engagement/message.html",
+            {"message": error.message, "article": comment.page},
+            status=error.status,
+        )
+    if request.htmx:
+        comment.score, comment.upvotes, comment.downvotes = result.score, result.up, result.down
+        response = TemplateResponse(
+            request, "engagement/votes.html", {"comment": comment, "mine": result.mine}
+        )
+    else:
+        response = _back_to(comment)
+    return remember_reader(response, reader)
+
+
+@csrf_exempt  # checked by hand, as for posting
+def edit(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = _comment_or_404(comment_id)
+    reader = reader_for(request)
+    if request.method == "GET":
+        if not services.can_edit(comment, reader):
+            raise Http404("You cannot edit this comment.")
+        template = "engagement/edit_form.html" if request.htmx else "engagement/edit_page.html"
+        return TemplateResponse(
+            request, template, {"comment": comment, "article": comment.page, "value": comment.body}
+        )
+    if request.method != "POST":
+        return HttpResponse(status=405, headers={"Allow": "GET, POST"})
+    if not csrf_ok(request):
+        return _confirm_page(request, comment, "edit", {"body": request.POST.get("body", "")})
+    try:
+        comment = services.edit_comment(
+            comment_id=comment.pk, reader=reader, body=request.POST.get("body", "")
+        )
+    except services.CommentError as error:
+        context = {
+            "comment": comment,
+            "article": comment.page,
+            "value": request.POST.get("body", ""),
+            "errors": error.errors,
+        }
+        template = "engagement/edit_form.html" if request.htmx else "engagement/edit_page.html"
+        return TemplateResponse(
+            request, template, context, status=200 if request.htmx else error.status
+        )
+    if request.htmx:
+        return _comment_fragment(request, comment)
+    return _back_to(comment)
+
+
+@csrf_exempt  # checked by hand, as for posting
+@require_POST
+def delete(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = _comment_or_404(comment_id)
+    if not csrf_ok(request):
+        return _confirm_page(request, comment, "delete", {})
+    try:
+        comment = services.delete_comment(comment_id=comment.pk, reader=reader_for(request))
+    except services.CommentError as error:
+        if request.htmx:
+            return HttpResponse(error.message, status=error.status)
+        return TemplateResponse(
+            request,
+            "engagement/message.html",
+            {"message": error.message, "article": comment.page},
+            status=error.status,
+        )
+    if request.htmx:
+        if services.has_replies(comment):
+            return _comment_fragment(request, comment)
+        return HttpResponse("")
+    return _back_to(comment)
+
+
+def _comment_fragment(request, comment: Comment) -> HttpResponse:
+    """One comment re-rendered in place (after an edit or a delete), replies included."""
+    node = selectors.comment_with_replies(comment, reader_for(request))
+    if node is None:
+        return HttpResponse("")
+    return TemplateResponse(
+        request,
+        "engagement/comment.html",
+        {"comment": node, "page_id": comment.page_id, "comments_open": True},
+    )
