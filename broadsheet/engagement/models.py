@@ -9,6 +9,7 @@ them from the rows if they ever drift.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class Comment(models.Model):
@@ -47,7 +48,8 @@ class Comment(models.Model):
     body_html = models.TextField(help_text="Rendered through the one sanitizer when saved.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.APPROVED)
     status_reason = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # A default rather than auto_now_add, so importers and the demo can keep real dates.
+    created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     # HMAC of the client address with the site secret, never the plain address.
     ip_hash = models.CharField(max_length=64, blank=True)

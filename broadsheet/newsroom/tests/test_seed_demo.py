@@ -6,6 +6,7 @@ from taggit.models import Tag
 from wagtail.images.models import Image
 from wagtail.models import Page, Revision, Site
 
+from broadsheet.engagement.models import Comment, Vote
 from broadsheet.newsroom.models import ArticlePage, Author, Correction, SectionPage
 
 pytestmark = pytest.mark.django_db
@@ -19,6 +20,8 @@ def snapshot():
         "authors": sorted(Author.objects.values_list("slug", "name", "bio")),
         "tags": sorted(Tag.objects.values_list("name", flat=True)),
         "corrections": Correction.objects.count(),
+        "comments": sorted(Comment.objects.values_list("page_id", "body", "score", "reply_count")),
+        "votes": Vote.objects.count(),
     }
 
 
@@ -41,6 +44,13 @@ def test_seed_builds_the_demo_newsroom(client):
         block.value for article in articles for block in article.body if block.block_type == "quote"
     ]
     assert quotes and all(q["speaker"] for q in quotes)
+
+    busiest = max(
+        Comment.objects.values_list("page_id", flat=True).distinct(),
+        key=lambda pk: Comment.objects.filter(page_id=pk).count(),
+    )
+    assert Comment.objects.filter(page_id=busiest).count() >= 200
+    assert Comment.objects.filter(depth__gte=5).exists()  # deeper than the display depth
 
     site = Site.objects.get(is_default_site=True)
     assert site.root_page.specific_class.__name__ == "HomePage"

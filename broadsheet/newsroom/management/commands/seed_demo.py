@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from broadsheet.engagement.demo import seed_demo_comments
 from broadsheet.newsroom.demo import seed_demo
 from broadsheet.newsroom.models import ArticlePage
 
@@ -19,9 +20,13 @@ class Command(BaseCommand):
             self.stdout.write("The site already has articles; demo not loaded.")
             return
         report = seed_demo()
-        if report.created:
+        # The command composes the apps' demos; the apps themselves never import each other.
+        comments = seed_demo_comments(list(ArticlePage.objects.live().order_by("path")))
+        if report.created or comments:
             self.stdout.write(
-                self.style.SUCCESS(f"Demo newsroom: created {len(report.created)} objects.")
+                self.style.SUCCESS(
+                    f"Demo newsroom: created {len(report.created)} objects and {comments} comments."
+                )
             )
         else:
             self.stdout.write("Demo newsroom already complete; nothing changed.")
