@@ -134,6 +134,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # Tests use a file too, not shared-cache memory, so concurrent tests meet the same
+    # WAL locking and busy timeout as production instead of "table is locked" errors.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-broadsheet.sqlite3")}
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
