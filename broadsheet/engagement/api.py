@@ -9,7 +9,7 @@ from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
-from django.views.decorators.cache import never_cache
+from django.utils.cache import add_never_cache_headers
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
@@ -72,8 +72,9 @@ class SessionQuery(Schema):
 
 
 @router.get("/session", response=Session, summary="Who is reading, and a CSRF token")
-def session(request: HttpRequest, query: Query[SessionQuery]):
+def session(request: HttpRequest, response: HttpResponse, query: Query[SessionQuery]):
     """Personal state kept out of cached pages: never cached itself."""
+    add_never_cache_headers(response)
     reader = reader_for(request)
     result = {
         "user": {"id": reader.user.pk, "name": reader.user.get_username()} if reader.user else None,
@@ -88,8 +89,6 @@ def session(request: HttpRequest, query: Query[SessionQuery]):
         ]
     return result
 
-
-session = never_cache(session)
 
 
 class Author(Schema):
