@@ -1,5 +1,7 @@
 """Fixtures shared by every app's tests: a site with a home page, and isolated media."""
 
+import os
+
 import pytest
 from django.core.cache import cache
 from django.db import connections
@@ -80,9 +82,9 @@ class _Inbox:
 @pytest.fixture
 def smtp_inbox(settings):
     """A real SMTP server on loopback (aiosmtpd); Django's SMTP backend sends to it."""
-    from aiosmtpd.controller import Controller
-
     import socket
+
+    from aiosmtpd.controller import Controller
 
     with socket.socket() as probe:  # a free port on loopback
         probe.bind(("127.0.0.1", 0))
@@ -97,3 +99,36 @@ def smtp_inbox(settings):
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     yield inbox
     controller.stop()
+
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+
+
+@pytest.fixture
+def chromium():
+    """Opens Debian's Chromium through Playwright: `with chromium() as browser: ...`.
+
+    A context manager rather than a ready browser, because Playwright's sync API runs an
+    event loop inside which Django refuses ORM calls: tests do their database work first.
+    """
+    from contextlib import contextmanager
+
+    from playwright.sync_api import sync_playwright
+
+    @contextmanager
+    def launch():
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                yield browser
+            finally:
+                browser.close()
+
+    return launch

@@ -90,7 +90,6 @@ def session(request: HttpRequest, response: HttpResponse, query: Query[SessionQu
     return result
 
 
-
 class Author(Schema):
     name: str
     url: str

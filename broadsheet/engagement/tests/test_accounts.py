@@ -32,8 +32,10 @@ def test_sign_up_verify_by_email_sign_in_and_comment(smtp_inbox, article):
     assert len(smtp_inbox.messages) == 1
     message = smtp_inbox.messages[0]
     assert message["To"] == "mara@example.org"
-    body = message.get_payload(decode=True) if not message.is_multipart() else (
-        message.get_payload(0).get_payload(decode=True)
+    body = (
+        message.get_payload(decode=True)
+        if not message.is_multipart()
+        else (message.get_payload(0).get_payload(decode=True))
     )
     link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/[^\s]+/)", body.decode()).group(1)
     confirm_page = reader.client.get(link)

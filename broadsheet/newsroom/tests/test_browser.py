@@ -1,31 +1,19 @@
 """A reader's browser on the demo newsroom: Playwright driving Debian's Chromium."""
 
-import os
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from playwright.sync_api import sync_playwright
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_reader_opens_an_article_and_sees_figure_and_byline(site_server, request):
+def test_reader_opens_an_article_and_sees_figure_and_byline(site_server, chromium, request):
     call_command("seed_demo")  # all database work happens before the browser starts
     problems: list[str] = []
     screenshots = request.config.getoption("--screenshots")
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
         page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
@@ -59,6 +47,5 @@ def test_reader_opens_an_article_and_sees_figure_and_byline(site_server, request
         assert page.locator("h1#headline").inner_text().startswith("Border talks stall")
         if screenshots:
             page.screenshot(path=f"{screenshots}/article.png", full_page=True)
-        browser.close()
 
     assert problems == []
