@@ -37,14 +37,20 @@ def main() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
     call_command("seed_demo", verbosity=0)
 
+    from broadsheet.engagement.models import Discussion
     from broadsheet.newsroom.models import ArticlePage, SectionPage
 
     article = ArticlePage.objects.live().order_by("-first_published_at").first()
+    busiest = Discussion.objects.order_by("-comment_count").first()
+    busy_article = ArticlePage.objects.get(pk=busiest.page_id)
     section = SectionPage.objects.live().first()
     pages = {
         "home": "/",
         "section": section.url,
         "article": article.url,
+        f"article with {busiest.comment_count} comments": busy_article.url,
+        "api comments (page 1)": f"/api/v1/articles/{busy_article.pk}/comments",
+        "api session": f"/api/v1/session?page={busy_article.pk}",
         "author": "/authors/mara-lind/",
         "api articles (limit 20)": "/api/v1/articles?limit=20",
         "sitemap": "/sitemap.xml",
