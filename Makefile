@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test install lint format chromium screenshots bench-pages clean
+.PHONY: run test install lint format chromium screenshots bench-pages bench-anchoring clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,10 @@ screenshots: install chromium
 # Queries and server-side render time of each page on the demo newsroom.
 bench-pages: install
 	$(BIN)/python bench/pages.py
+
+# Share of passage anchors that land right after generated edits.
+bench-anchoring: install
+	$(BIN)/python bench/anchoring.py
 
 clean:
 	rm -rf $(VENV) var/test-* .pytest_cache

@@ -139,3 +139,97 @@ class Discussion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.comment_count} comments on page {self.page_id}"
+
+
+class Rating(models.Model):
+    """One reader's 1-5 stars for a page; a second vote replaces the first."""
+
+    page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    voter = models.CharField(max_length=80)  # as Vote.voter
+    ip_hash = models.CharField(max_length=64, blank=True)
+    stars = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["page", "voter"], name="one_rating_per_reader"),
+            models.CheckConstraint(condition=Q(stars__gte=1, stars__lte=5), name="stars_1_to_5"),
+        ]
+        indexes = [models.Index(fields=["page", "ip_hash"], name="rating_by_address")]
+
+    def __str__(self) -> str:
+        return f"{self.stars} stars on page {self.page_id}"
+
+
+class RatingSummary(models.Model):
+    """A page's rating count and star total, changed by F() deltas per vote, never by a
+    rescan of every rating; the average is total / count."""
+
+    page = models.OneToOneField(
+        "wagtailcore.Page", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    count = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.count} ratings on page {self.page_id}"
+
+    @property
+    def average(self) -> float | None:
+        return round(self.total / self.count, 1) if self.count else None
+
+
+class Annotation(models.Model):
+    """A comment's anchor on a passage of the article, as a W3C Web Annotation target:
+    a TextQuoteSelector (exact, prefix, suffix) and a TextPositionSelector (start, end)
+    over the article's plain text at `revision`. Re-anchored on every new revision."""
+
+    class Status(models.TextChoices):
+        ANCHORED = "anchored", "Anchored"
+        MOVED = "moved", "Moved"
+        EDITED = "edited", "Edited"
+        ORPHANED = "orphaned", "Orphaned"
+
+    comment = models.OneToOneField(
+        Comment, on_delete=models.CASCADE, primary_key=True, related_name="annotation"
+    )
+    page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    revision = models.ForeignKey(
+        "wagtailcore.Revision", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    exact = models.TextField()
+    prefix = models.CharField(max_length=32, blank=True)
+    suffix = models.CharField(max_length=32, blank=True)
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ANCHORED)
+    # What the reader first quoted, kept when later revisions move or edit the passage.
+    original_exact = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["page", "status"], name="annotation_by_page")]
+
+    def __str__(self) -> str:
+        return f"“{self.exact[:30]}” ({self.status})"
+
+    @property
+    def orphaned(self) -> bool:
+        return self.status == self.Status.ORPHANED
+
+
+class AnchorHistory(models.Model):
+    """Where an annotation stood at each revision: the audit trail of re-anchoring."""
+
+    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="history")
+    revision = models.ForeignKey(
+        "wagtailcore.Revision", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Annotation.Status.choices)
+    start = models.PositiveIntegerField(null=True)
+    end = models.PositiveIntegerField(null=True)
+    exact = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.annotation_id} {self.status} at revision {self.revision_id}"

@@ -165,12 +165,16 @@ class SectionPage(Page):
         related_name="+",
         verbose_name="support call-to-action",
     )
+    ratings_enabled = models.BooleanField(
+        default=True, help_text="Readers may rate this section's articles (1 to 5 stars)."
+    )
 
     content_panels = [
         *Page.content_panels,
         FieldPanel("intro"),
         MultiFieldPanel([FieldPanel("is_column"), FieldPanel("disclaimer")], heading="Column"),
         FieldPanel("support_cta"),
+        FieldPanel("ratings_enabled"),
     ]
     search_fields = [*Page.search_fields, index.SearchField("intro")]
     parent_page_types = ["newsroom.HomePage"]
@@ -235,6 +239,9 @@ class ArticlePage(Page):
 
     body = StreamField(ArticleBodyBlock(), blank=True)
     comments_open = models.BooleanField(default=True)
+    rating_enabled = models.BooleanField(
+        default=True, help_text="Readers may rate this article (if its section allows it)."
+    )
 
     content_panels = [
         FieldPanel("title", heading="Headline"),
@@ -260,6 +267,7 @@ class ArticlePage(Page):
         *Page.settings_panels,
         FieldPanel("updated_at"),
         FieldPanel("comments_open"),
+        FieldPanel("rating_enabled"),
     ]
     search_fields = [
         *Page.search_fields,
@@ -279,6 +287,11 @@ class ArticlePage(Page):
         """The parent section, or None for a story placed directly on the home page."""
         parent_path = self.path[: -self.steplen]
         return SectionPage.objects.filter(path=parent_path).first()
+
+    @property
+    def accepts_ratings(self) -> bool:
+        """Read by broadsheet.engagement: ratings need the article and its section to allow them."""
+        return self.rating_enabled and (self.section is None or self.section.ratings_enabled)
 
     @cached_property
     def authors(self) -> list[Author]:
