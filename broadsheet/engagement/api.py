@@ -63,6 +63,7 @@ class Session(Schema):
     guest: GuestDetails | None = None
     votes: dict[int, int] = {}
     mine: list[MyComment] = []
+    rating: int | None = None
 
 
 class SessionQuery(Schema):
@@ -87,6 +88,7 @@ def session(request: HttpRequest, response: HttpResponse, query: Query[SessionQu
             {"id": c.pk, "editable": services.can_edit(c, reader)}
             for c in selectors.my_comments(reader, query.page)
         ]
+        result["rating"] = selectors.rating_summary(query.page, reader).mine
     return result
 
 
@@ -160,8 +162,17 @@ def list_comments(request: HttpRequest, article_id: int, query: Query[ThreadQuer
     }
 
 
+class QuoteIn(Schema):
+    exact: str
+    prefix: str = ""
+    suffix: str = ""
+    start: int | None = Field(None, ge=0)
+    end: int | None = Field(None, ge=0)
+
+
 class CommentIn(Schema):
     body: str
+    quote: QuoteIn | None = None
     parent: int | None = None
     author_name: str = ""
     author_email: str = ""
@@ -243,3 +254,69 @@ def delete_comment(request: HttpRequest, comment_id: int):
     except services.CommentError as error:
         _raise(error)
     return Status(204, None)
+
+
+class RatingOut(Schema):
+    average: float | None
+    count: int
+    mine: int | None
+
+
+class RatingIn(Schema):
+    stars: int = Field(description="1 to 5")
+
+
+def _rateable_page(page_id: int) -> Page:
+    page = Page.objects.live().filter(pk=page_id).first()
+    if page is None:
+        raise ApiError(404, {"article": "No such article."})
+    allowed, reason = services.ratings_state(page)
+    if not allowed:
+        raise ApiError(403, {"stars": reason})
+    return page
+
+
+@router.get("/articles/{article_id}/rating", response=RatingOut, summary="An article's rating")
+def get_rating(request: HttpRequest, response: HttpResponse, article_id: int):
+    page = _rateable_page(article_id)
+    add_never_cache_headers(response)
+    return selectors.rating_summary(page.pk, reader_for(request)).__dict__
+
+
+@router.post("/articles/{article_id}/rating", response=RatingOut, summary="Rate an article")
+def rate(request: HttpRequest, response: HttpResponse, article_id: int, payload: RatingIn):
+    _require_csrf(request)
+    reader = reader_for(request, create=True)
+    try:
+        result = services.rate_page(page_id=article_id, reader=reader, stars=payload.stars)
+    except services.CommentError as error:
+        _raise(error)
+    remember_reader(response, reader)
+    return result.__dict__
+
+
+class AnnotationOut(Schema):
+    comment_id: int
+    exact: str
+    start: int
+    end: int
+    orphaned: bool
+
+
+@router.get(
+    "/articles/{article_id}/annotations",
+    response=list[AnnotationOut],
+    summary="Passages readers commented on",
+)
+def list_annotations(request: HttpRequest, article_id: int):
+    page = _commentable_page(article_id)
+    return [
+        {
+            "comment_id": a.comment_id,
+            "exact": a.exact,
+            "start": a.start,
+            "end": a.end,
+            "orphaned": a.orphaned,
+        }
+        for a in selectors.annotations(page.pk)
+    ]

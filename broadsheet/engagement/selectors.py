@@ -14,8 +14,15 @@ from django.conf import settings
 from django.db.models import Q
 from wagtail.models import Page
 
-from broadsheet.engagement.identity import Reader
-from broadsheet.engagement.models import Comment, Discussion, Vote
+from broadsheet.engagement.identity import Reader, same_voter
+from broadsheet.engagement.models import (
+    Annotation,
+    Comment,
+    Discussion,
+    Rating,
+    RatingSummary,
+    Vote,
+)
 
 SORTS = {
     "newest": ("-created_at", "-id"),
@@ -25,6 +32,13 @@ SORTS = {
 }
 SORT_LABELS = {"newest": "Newest", "oldest": "Oldest", "top": "Most voted", "hot": "Hottest"}
 DEFAULT_SORT = "newest"
+
+
+@dataclass(frozen=True)
+class RatingResult:
+    average: float | None
+    count: int
+    mine: int | None
 
 
 @dataclass
@@ -101,11 +115,15 @@ def thread_page(
     count = top.count()
     pages = max(1, math.ceil(count / size))
     page = max(1, page)
-    items = list(top.select_related("user").order_by(*SORTS[sort])[(page - 1) * size : page * size])
+    items = list(
+        top.select_related("user", "annotation").order_by(*SORTS[sort])[
+            (page - 1) * size : page * size
+        ]
+    )
     replies = (
         Comment.objects.filter(thread_id__in=[c.pk for c in items])
         .filter(_shown(reader))
-        .select_related("user")
+        .select_related("user", "annotation")
         .order_by("created_at", "id")
         if items
         else []
@@ -124,11 +142,11 @@ def thread_page(
 def comment_with_replies(comment: Comment, reader: Reader | None = None) -> Comment | None:
     """One comment arranged with its replies as the thread shows it (None if not shown)."""
     thread_id = comment.thread_id or comment.pk
-    top = Comment.objects.select_related("user").filter(pk=thread_id).first()
+    top = Comment.objects.select_related("user", "annotation").filter(pk=thread_id).first()
     replies = (
         Comment.objects.filter(thread_id=thread_id)
         .filter(_shown(reader))
-        .select_related("user")
+        .select_related("user", "annotation")
         .order_by("created_at", "id")
     )
 
@@ -166,11 +184,10 @@ def my_votes(reader: Reader, page_id: int) -> dict[int, int]:
     """The reader's votes on one page's comments, for the uncached session endpoint."""
     if not reader.voter:
         return {}
-    voters = Q(voter=reader.voter)
-    if reader.user is None:
-        voters |= Q(voter__startswith="g:", ip_hash=reader.ip_hash)
     return dict(
-        Vote.objects.filter(voters, comment__page_id=page_id).values_list("comment_id", "value")
+        Vote.objects.filter(same_voter(reader), comment__page_id=page_id).values_list(
+            "comment_id", "value"
+        )
     )
 
 
@@ -186,4 +203,41 @@ def my_comments(reader: Reader, page_id: int) -> list[Comment]:
         Comment.objects.filter(mine, page_id=page_id)
         .exclude(status__in=[Comment.Status.REMOVED, Comment.Status.SPAM])
         .order_by("-created_at")[:200]
+    )
+
+
+def rating_summary(page_id: int, reader: Reader | None = None):
+    """Average (None without votes), count, and the reader's own stars (None if none)."""
+    summary = RatingSummary.objects.filter(page_id=page_id).first()
+    mine = None
+    if reader is not None and reader.voter:
+        mine = (
+            Rating.objects.filter(same_voter(reader), page_id=page_id)
+            .values_list("stars", flat=True)
+            .first()
+        )
+    if summary is None:
+        return RatingResult(None, 0, mine)
+    return RatingResult(summary.average, summary.count, mine)
+
+
+def annotations(page_id: int) -> list[Annotation]:
+    """The anchors of a page's approved comments, orphaned ones included (flagged)."""
+    return list(
+        Annotation.objects.filter(
+            page_id=page_id, comment__status=Comment.Status.APPROVED
+        ).order_by("start", "comment_id")
+    )
+
+
+def earlier_version_comments(page_id: int) -> list[Comment]:
+    """Approved comments whose passage no longer exists: listed apart, with their quote."""
+    return list(
+        Comment.objects.filter(
+            page_id=page_id,
+            status=Comment.Status.APPROVED,
+            annotation__status=Annotation.Status.ORPHANED,
+        )
+        .select_related("user", "annotation")
+        .order_by("created_at")
     )

@@ -12,14 +12,24 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max, OuterRef, Q, Subquery
+from django.db.models import Count, F, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from wagtail.models import Page
 
-from broadsheet.engagement.identity import Reader
-from broadsheet.engagement.models import Comment, Discussion, Vote
+from broadsheet.engagement import anchoring
+from broadsheet.engagement.identity import Reader, same_voter
+from broadsheet.engagement.models import (
+    AnchorHistory,
+    Annotation,
+    Comment,
+    Discussion,
+    Rating,
+    RatingSummary,
+    Vote,
+)
 from broadsheet.engagement.rendering import render_comment
+from broadsheet.engagement.selectors import RatingResult
 from broadsheet.moderation.verdicts import judge_comment
 
 
@@ -136,8 +146,10 @@ def post_comment(
     author_email: str = "",
     author_url: str = "",
     consent: bool = False,
+    quote: dict | None = None,
 ) -> Comment:
-    """Store a new comment or reply; its status comes from moderation's verdict."""
+    """Store a new comment or reply; its status comes from moderation's verdict. With a
+    `quote` ({exact, prefix, suffix, start, end}) it is anchored to that passage."""
     page = Page.objects.filter(pk=page_id).first()
     if page is None:
         raise NotFound({"article": "No such article."})
@@ -160,6 +172,9 @@ def post_comment(
         author_name, author_email, author_url = _validate_guest(
             author_name, author_email, author_url, consent, errors
         )
+    passage = _locate_quote(page, quote, errors) if quote else None
+    if passage and parent is not None:
+        errors["quote"] = "A reply cannot quote a passage: start a new comment instead."
     if errors:
         raise CommentError(errors)
 
@@ -183,7 +198,112 @@ def post_comment(
         )
         if comment.status == Comment.Status.APPROVED:
             _count_approved(comment, +1)
+        if passage:
+            annotation = Annotation.objects.create(
+                comment=comment,
+                page_id=page.pk,
+                revision_id=page.live_revision_id,
+                exact=passage.exact,
+                prefix=passage.prefix,
+                suffix=passage.suffix,
+                start=passage.start,
+                end=passage.end,
+                original_exact=passage.exact,
+            )
+            _record_anchor(annotation)
     return comment
+
+
+def article_text(page: Page) -> str | None:
+    """The page's plain text (the articleBody of its JSON-LD), if its type has one."""
+    plain_text = getattr(page.specific, "plain_text", None)
+    return plain_text() if callable(plain_text) else None
+
+
+def _locate_quote(page: Page, quote: dict, errors: dict[str, str]):
+    text = article_text(page)
+    exact = str(quote.get("exact") or "")
+    if text is None:
+        errors["quote"] = "This page has no text to quote."
+        return None
+    if not exact.strip() or len(exact) > 2000:
+        errors["quote"] = "Select a passage of the article (at most 2,000 characters)."
+        return None
+    start = quote.get("start")
+    found = anchoring.locate(
+        text,
+        exact,
+        prefix=str(quote.get("prefix") or ""),
+        suffix=str(quote.get("suffix") or ""),
+        start=start if isinstance(start, int) and start >= 0 else None,
+    )
+    if found is None:
+        errors["quote"] = "The quoted passage is not in the article's current text."
+    return found
+
+
+def _record_anchor(annotation: Annotation) -> None:
+    AnchorHistory.objects.create(
+        annotation=annotation,
+        revision_id=annotation.revision_id,
+        status=annotation.status,
+        start=None if annotation.orphaned else annotation.start,
+        end=None if annotation.orphaned else annotation.end,
+        exact="" if annotation.orphaned else annotation.exact,
+    )
+
+
+@transaction.atomic
+def reanchor_annotations(page_id: int) -> dict[str, int]:
+    """Anchor every annotation of a page to its live revision; returns a count per status.
+
+    Each annotation is carried from the revision it was last anchored to (see
+    `anchoring.reanchor`); orphaned ones stay orphaned, listed as comments on an earlier
+    version. Runs after each publication (tasks.reanchor_after_publish).
+    """
+    page = Page.objects.filter(pk=page_id).first()
+    outcome_counts: dict[str, int] = {}
+    if page is None or page.live_revision_id is None:
+        return outcome_counts
+    new_text = article_text(page)
+    if new_text is None:
+        return outcome_counts
+    old_texts: dict[int | None, str | None] = {}
+    annotations = (
+        Annotation.objects.select_for_update()
+        .filter(page_id=page_id)
+        .exclude(status=Annotation.Status.ORPHANED)
+        .exclude(revision_id=page.live_revision_id)
+        .select_related("revision")
+    )
+    for annotation in annotations:
+        if annotation.revision_id not in old_texts:
+            old = annotation.revision.as_object() if annotation.revision else None
+            old_texts[annotation.revision_id] = old.plain_text() if old is not None else None
+        old_text = old_texts[annotation.revision_id]
+        quote = anchoring.Quote(
+            annotation.exact, annotation.start, annotation.end, annotation.prefix, annotation.suffix
+        )
+        if old_text is None or old_text[annotation.start : annotation.end] != annotation.exact:
+            # The old revision is gone: fall back to finding the quote by its context.
+            found = anchoring.locate(new_text, quote.exact, quote.prefix, quote.suffix, quote.start)
+            outcome = anchoring.Outcome(
+                anchoring.ORPHANED if found is None else anchoring.MOVED, found
+            )
+        else:
+            outcome = anchoring.reanchor(old_text, new_text, quote)
+        annotation.revision_id = page.live_revision_id
+        annotation.status = outcome.status
+        if outcome.quote is not None:
+            annotation.exact = outcome.quote.exact
+            annotation.prefix = outcome.quote.prefix
+            annotation.suffix = outcome.quote.suffix
+            annotation.start = outcome.quote.start
+            annotation.end = outcome.quote.end
+        annotation.save()
+        _record_anchor(annotation)
+        outcome_counts[outcome.status] = outcome_counts.get(outcome.status, 0) + 1
+    return outcome_counts
 
 
 def _editable_comment(comment_id: int, reader: Reader) -> Comment:
@@ -281,11 +401,7 @@ def _cast_vote(comment_id: int, reader: Reader, value: int) -> VoteResult:
         raise NotFound({"comment": "No such comment."})
     if is_own(comment, reader):
         raise Forbidden({"comment": "You cannot vote on your own comment."})
-    voters = Q(voter=reader.voter)
-    if reader.user is None:
-        # A guest who clears cookies is still the same address: one guest vote each.
-        voters |= Q(voter__startswith="g:", ip_hash=reader.ip_hash)
-    existing = Vote.objects.select_for_update().filter(voters, comment=comment).first()
+    existing = Vote.objects.select_for_update().filter(same_voter(reader), comment=comment).first()
     old = existing.value if existing else 0
     if value != old:
         if value == 0:
@@ -348,3 +464,56 @@ def recount(page_id: int | None = None) -> int:
                 defaults={"comment_count": row["n"], "last_comment_at": row["last"]},
             )
     return comments.count()
+
+
+def ratings_state(page: Page) -> tuple[bool, str]:
+    """Whether readers may rate a page: its type declares `accepts_ratings` (articles do,
+    unless an editor switched rating off for the article or its section)."""
+    if not getattr(page.specific, "accepts_ratings", False):
+        return False, "Ratings are switched off for this article."
+    return True, ""
+
+
+def rate_page(*, page_id: int, reader: Reader, stars) -> RatingResult:
+    """Record a reader's 1-5 stars; a second vote replaces the first. The page's count and
+    total change by deltas in the same transaction: no rescan of all ratings."""
+    if isinstance(stars, bool) or not isinstance(stars, int) or not 1 <= stars <= 5:
+        raise CommentError({"stars": "Give 1 to 5 stars."})
+    page = Page.objects.live().filter(pk=page_id).first()
+    if page is None:
+        raise NotFound({"article": "No such article."})
+    allowed, reason = ratings_state(page)
+    if not allowed:
+        raise Forbidden({"stars": reason})
+    if not reader.voter:
+        raise Forbidden({"form": "Rating needs cookies to be enabled."})
+    for attempt in range(3):
+        try:
+            return _rate(page, reader, stars)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+@transaction.atomic
+def _rate(page: Page, reader: Reader, stars: int) -> RatingResult:
+    RatingSummary.objects.get_or_create(page_id=page.pk)
+    existing = Rating.objects.select_for_update().filter(same_voter(reader), page=page).first()
+    if existing is None:
+        with transaction.atomic():
+            Rating.objects.create(
+                page=page, voter=reader.voter, ip_hash=reader.ip_hash, stars=stars
+            )
+        RatingSummary.objects.filter(page_id=page.pk).update(
+            count=F("count") + 1, total=F("total") + stars
+        )
+    elif existing.stars != stars:
+        RatingSummary.objects.filter(page_id=page.pk).update(
+            total=F("total") + stars - existing.stars
+        )
+        existing.stars = stars
+        existing.updated_at = timezone.now()
+        existing.save(update_fields=["stars", "updated_at"])
+    summary = RatingSummary.objects.get(page_id=page.pk)
+    return RatingResult(summary.average, summary.count, stars)

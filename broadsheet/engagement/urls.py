@@ -11,4 +11,5 @@ urlpatterns = [
     path("comments/c/<int:comment_id>/vote/", views.vote, name="vote"),
     path("comments/c/<int:comment_id>/edit/", views.edit, name="edit"),
     path("comments/c/<int:comment_id>/delete/", views.delete, name="delete"),
+    path("ratings/<int:page_id>/", views.rate, name="rate"),
 ]

@@ -29,6 +29,7 @@ from broadsheet.engagement.identity import (
 from broadsheet.engagement.models import Comment
 
 FORM_FIELDS = ("body", "parent", "author_name", "author_email", "author_url")
+QUOTE_FIELDS = ("quote_exact", "quote_prefix", "quote_suffix", "quote_start", "quote_end")
 
 
 def csrf_ok(request: HttpRequest) -> bool:
@@ -107,7 +108,7 @@ def thread_fragment(request: HttpRequest, page_id: int) -> HttpResponse:
 @require_POST
 def post_comment(request: HttpRequest, page_id: int) -> HttpResponse:
     page = get_object_or_404(Page.objects.live(), pk=page_id)
-    values = {name: request.POST.get(name, "") for name in FORM_FIELDS}
+    values = {name: request.POST.get(name, "") for name in FORM_FIELDS + QUOTE_FIELDS}
     values["remember"] = bool(request.POST.get("remember"))
     values["consent"] = bool(request.POST.get("consent"))
     parent_id = _int(values["parent"])
@@ -129,6 +130,7 @@ def post_comment(request: HttpRequest, page_id: int) -> HttpResponse:
             author_email=values["author_email"],
             author_url=values["author_url"],
             consent=values["consent"],
+            quote=_quote(values),
         )
     except services.CommentError as error:
         if request.htmx:
@@ -173,6 +175,18 @@ def post_comment(request: HttpRequest, page_id: int) -> HttpResponse:
         else:
             forget_guest_details(response)
     return remember_reader(response, reader)
+
+
+def _quote(values: dict) -> dict | None:
+    if not values.get("quote_exact"):
+        return None
+    return {
+        "exact": values["quote_exact"],
+        "prefix": values["quote_prefix"],
+        "suffix": values["quote_suffix"],
+        "start": _int(values["quote_start"]),
+        "end": _int(values["quote_end"]),
+    }
 
 
 def _max_level() -> int:
@@ -300,3 +314,44 @@ def _comment_fragment(request, comment: Comment) -> HttpResponse:
         "engagement/comment.html",
         {"comment": node, "page_id": comment.page_id, "comments_open": True},
     )
+
+
+def _rating_context(page, reader=None) -> dict:
+    return {"page_id": page.pk, "rating": selectors.rating_summary(page.pk, reader)}
+
+
+@csrf_exempt  # checked by hand, as for posting
+@require_POST
+def rate(request: HttpRequest, page_id: int) -> HttpResponse:
+    page = get_object_or_404(Page.objects.live(), pk=page_id)
+    stars = _int(request.POST.get("stars"))
+    if not csrf_ok(request):
+        if request.htmx:
+            return HttpResponse("Your session has expired: reload the page.", status=403)
+        return TemplateResponse(
+            request,
+            "engagement/confirm_rating.html",
+            {"article": page, "stars": request.POST.get("stars", "")},
+            status=403,
+        )
+    reader = reader_for(request, create=True)
+    try:
+        services.rate_page(page_id=page.pk, reader=reader, stars=stars)
+    except services.CommentError as error:
+        if request.htmx:
+            context = {**_rating_context(page, reader), "error": error.message}
+            return TemplateResponse(request, "engagement/rating.html", context)
+        return TemplateResponse(
+            request,
+            "engagement/message.html",
+            {"message": error.message, "article": page},
+            status=error.status,
+        )
+    if request.htmx:
+        response = TemplateResponse(
+            request, "engagement/rating.html", {**_rating_context(page, reader), "thanks": True}
+        )
+    else:
+        response = HttpResponseRedirect(f"{page.url}#rating")
+        response.status_code = 303
+    return remember_reader(response, reader)

@@ -8,7 +8,7 @@ blank line; whitespace inside a block is collapsed as a browser would show it.
 import re
 from html.parser import HTMLParser
 
-BLOCK_TAGS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "div", "pre", "br"}
+BLOCK_TAGS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "div", "pre"}
 WHITESPACE = re.compile(r"\s+")
 
 
@@ -21,6 +21,8 @@ class _TextCollector(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag in BLOCK_TAGS:
             self._flush()
+        elif tag == "br":  # a line break reads as a space, as the browser's selection does
+            self._current.append(" ")
 
     def handle_endtag(self, tag):
         if tag in BLOCK_TAGS:

@@ -33,7 +33,18 @@ def comment_slot(context, page):
         "closed_reason": state.reason,
         "prompt": settings.COMMENTS_PROMPT,
         "max_length": settings.COMMENTS_MAX_LENGTH,
+        "earlier": selectors.earlier_version_comments(page.pk),
     }
+
+
+@register.inclusion_tag("engagement/rating.html")
+def rating_slot(page):
+    """The rating slot: the same for everyone (the reader's own stars come from the
+    session endpoint), empty when ratings are switched off."""
+    allowed, _reason = services.ratings_state(page)
+    if not allowed:
+        return {"hidden": True}
+    return {"page_id": page.pk, "rating": selectors.rating_summary(page.pk)}
 
 
 @register.simple_tag

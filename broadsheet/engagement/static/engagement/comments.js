@@ -9,9 +9,13 @@
 
   function apply(root) {
     if (!session) return;
-    root.querySelectorAll("input[name=csrfmiddlewaretoken]").forEach(function (input) {
+    document.querySelectorAll("input[name=csrfmiddlewaretoken]").forEach(function (input) {
       input.value = session.csrf_token;
     });
+    if (session.rating) {
+      var star = document.querySelector("[data-rating] input[name=stars][value='" + session.rating + "']");
+      if (star) star.checked = true;
+    }
     if (session.user) {
       root.querySelectorAll(".guest-fields").forEach(function (fields) {
         fields.hidden = true;
