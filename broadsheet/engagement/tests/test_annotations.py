@@ -1,0 +1,132 @@
+"""Comments on a passage: validated against the current text, re-anchored on publish."""
+
+import pytest
+
+from broadsheet.engagement.models import AnchorHistory, Annotation, Comment
+
+pytestmark = pytest.mark.django_db
+
+BODY = [
+    ("paragraph", "<p>Talks ended before dawn at the lakeside hotel.</p>"),
+    ("paragraph", "<p>Lorries have queued for two days at the Dessa bridge.</p>"),
+]
+
+
+@pytest.fixture
+def story(article):
+    article.body = BODY
+    article.save_revision().publish()
+    article.refresh_from_db()
+    return article
+
+
+def quote_of(article, passage):
+    text = article.plain_text()
+    start = text.index(passage)
+    return {
+        "exact": passage,
+        "prefix": text[max(0, start - 32) : start],
+        "suffix": text[start + len(passage) : start + len(passage) + 32],
+        "start": start,
+        "end": start + len(passage),
+    }
+
+
+@pytest.fixture
+def publish(django_capture_on_commit_callbacks):
+    """Publish a new body; the re-anchoring task is enqueued on commit, so run it."""
+
+    def publish(article, body):
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            article.body = body
+            article.save_revision().publish()
+        assert callbacks, "publishing must enqueue re-anchoring"
+        article.refresh_from_db()
+
+    return publish
+
+
+def test_comment_on_a_passage_is_stored_and_listed(reader, story):
+    created = reader.comment(story, "Which bridge?", quote=quote_of(story, "the Dessa bridge"))
+
+    annotation = Annotation.objects.get(comment_id=created["id"])
+    assert (annotation.exact, annotation.status) == ("the Dessa bridge", "anchored")
+    assert annotation.revision_id == story.live_revision_id
+    listed = reader.client.get(f"/api/v1/articles/{story.pk}/annotations").json()
+    assert listed == [
+        {
+            "comment_id": created["id"],
+            "exact": "the Dessa bridge",
+            "start": annotation.start,
+            "end": annotation.end,
+            "orphaned": False,
+        }
+    ]
+    html = reader.client.get(story.url).content.decode()
+    assert f'href="#passage-{created["id"]}"' in html
+    assert "“the Dessa bridge”" in html
+
+
+def test_a_quote_not_in_the_current_text_is_a_400(reader, story):
+    bad = {"exact": "words nobody wrote", "prefix": "", "suffix": "", "start": 3, "end": 21}
+    response = reader.post(
+        f"/api/v1/articles/{story.pk}/comments",
+        {"body": "Hm", "quote": bad, "author_name": "G", "author_email": "g@example.org"},
+    )
+    assert response.status_code == 400
+    assert "not in the article" in response.json()["errors"]["quote"]
+    assert Comment.objects.count() == 0
+
+
+def test_a_quote_with_a_stale_position_is_found_by_its_context(reader, story):
+    quote = quote_of(story, "the Dessa bridge")
+    quote["start"], quote["end"] = 0, 16
+    created = reader.comment(story, "Found anyway", quote=quote)
+    annotation = Annotation.objects.get(comment_id=created["id"])
+    assert story.plain_text()[annotation.start : annotation.end] == "the Dessa bridge"
+
+
+def test_publishing_a_new_revision_re_anchors_passage_comments(reader, story, publish):
+    created = reader.comment(story, "Which bridge?", quote=quote_of(story, "the Dessa bridge"))
+    old_start = Annotation.objects.get().start
+
+    publish(story, [("paragraph", "<p>A new first paragraph.</p>"), *BODY])
+
+    annotation = Annotation.objects.get(comment_id=created["id"])
+    text = story.plain_text()
+    assert annotation.status == "moved"
+    assert annotation.start > old_start
+    assert text[annotation.start : annotation.end] == "the Dessa bridge"
+    assert annotation.revision_id == story.live_revision_id
+    assert list(AnchorHistory.objects.values_list("status", flat=True).order_by("pk")) == [
+        "anchored",
+        "moved",
+    ]
+
+
+def test_corrected_passage_is_marked_edited(reader, story, publish):
+    created = reader.comment(
+        story, "Two days?", quote=quote_of(story, "queued for two days at the Dessa bridge")
+    )
+    publish(
+        story,
+        [BODY[0], ("paragraph", "<p>Lorries have queued for three days at the Dessa bridge.</p>")],
+    )
+    annotation = Annotation.objects.get(comment_id=created["id"])
+    assert annotation.status == "edited"
+    assert annotation.exact == "queued for three days at the Dessa bridge"
+    assert annotation.original_exact == "queued for two days at the Dessa bridge"
+
+
+def test_deleted_passage_is_orphaned_and_listed_as_earlier_version(reader, story, publish):
+    created = reader.comment(story, "Which bridge?", quote=quote_of(story, "the Dessa bridge"))
+    publish(story, [BODY[0]])
+
+    annotation = Annotation.objects.get(comment_id=created["id"])
+    assert annotation.status == "orphaned"
+    listed = reader.client.get(f"/api/v1/articles/{story.pk}/annotations").json()
+    assert listed[0]["orphaned"] is True
+    html = reader.client.get(story.url).content.decode()
+    assert "Comments on an earlier version" in html
+    assert "On an earlier version: “the Dessa bridge”" in html
+    assert Comment.objects.get(pk=created["id"]).status == "approved"  # never dropped
