@@ -10,8 +10,16 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page
 
+from broadsheet.engagement.anchoring import quote_at
 from broadsheet.engagement.identity import keyed_hash
-from broadsheet.engagement.models import Comment, Vote
+from broadsheet.engagement.models import (
+    AnchorHistory,
+    Annotation,
+    Comment,
+    Rating,
+    RatingSummary,
+    Vote,
+)
 from broadsheet.engagement.rendering import render_comment
 from broadsheet.engagement.services import recount
 
@@ -118,6 +126,70 @@ def _comment(page, rng, when, parent=None, text=None) -> Comment:
     )
 
 
+PASSAGE_REMARKS = [
+    "Is there a source for this figure?",
+    "This is the key sentence of the whole piece.",
+    "I read this differently: it sounds like a concession.",
+]
+
+
+def _rate(page, rng: random.Random) -> None:
+    stars = [
+        rng.choices([1, 2, 3, 4, 5], weights=[1, 1, 3, 6, 5])[0] for _ in range(rng.randint(0, 60))
+    ]
+    Rating.objects.bulk_create(
+        Rating(
+            page_id=page.pk,
+            voter=f"g:demo-rater-{n}",
+            ip_hash=keyed_hash("address", f"r{n}"),
+            stars=s,
+        )
+        for n, s in enumerate(stars)
+    )
+    if stars:
+        RatingSummary.objects.update_or_create(
+            page_id=page.pk, defaults={"count": len(stars), "total": sum(stars)}
+        )
+
+
+def _passage_comments(page, rng: random.Random, start) -> int:
+    """Two comments on passages of the article's first paragraph, anchored to its text."""
+    text = page.specific.plain_text()
+    first = text.split("\n\n", 1)[0]
+    words = first.split(" ")
+    if len(words) < 8 or rng.random() < 0.5:
+        return 0
+    made = 0
+    for n in range(2):
+        begin = rng.randrange(0, len(words) - 5)
+        passage = " ".join(words[begin : begin + rng.randint(3, 5)]).rstrip(".,;:")
+        at = text.index(passage)
+        quote = quote_at(text, at, at + len(passage))
+        comment = _comment(page, rng, start + timedelta(minutes=11 + n), text=PASSAGE_REMARKS[n])
+        comment.save()
+        annotation = Annotation.objects.create(
+            comment=comment,
+            page_id=page.pk,
+            revision_id=page.live_revision_id,
+            exact=quote.exact,
+            prefix=quote.prefix,
+            suffix=quote.suffix,
+            start=quote.start,
+            end=quote.end,
+            original_exact=quote.exact,
+        )
+        AnchorHistory.objects.create(
+            annotation=annotation,
+            revision_id=page.live_revision_id,
+            status=annotation.status,
+            start=quote.start,
+            end=quote.end,
+            exact=quote.exact,
+        )
+        made += 1
+    return made
+
+
 @transaction.atomic
 def seed_demo_comments(pages: list[Page]) -> int:
     """Add demo discussions to the given pages that have none; returns comments created."""
@@ -178,6 +250,8 @@ def seed_demo_comments(pages: list[Page]) -> int:
                 )
         Vote.objects.bulk_create(votes)
         created += len(every)
+        _rate(page, rng)
+        created += _passage_comments(page, rng, start)
     if created:
         recount()
     return created

@@ -6,7 +6,7 @@ from taggit.models import Tag
 from wagtail.images.models import Image
 from wagtail.models import Page, Revision, Site
 
-from broadsheet.engagement.models import Comment, Vote
+from broadsheet.engagement.models import Comment, Rating, Vote
 from broadsheet.newsroom.models import ArticlePage, Author, Correction, SectionPage
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +22,7 @@ def snapshot():
         "corrections": Correction.objects.count(),
         "comments": sorted(Comment.objects.values_list("page_id", "body", "score", "reply_count")),
         "votes": Vote.objects.count(),
+        "ratings": sorted(Rating.objects.values_list("page_id", "stars")),
     }
 
 
