@@ -194,9 +194,10 @@ def _passage_comments(page, rng: random.Random, start) -> int:
 def seed_demo_comments(pages: list[Page]) -> int:
     """Add demo discussions to the given pages that have none; returns comments created."""
     created = 0
+    # A page is done once it has comments or ratings (some demo pages get only ratings).
     with_comments = set(
         Comment.objects.filter(page__in=pages).values_list("page_id", flat=True).distinct()
-    )
+    ) | set(RatingSummary.objects.filter(page__in=pages).values_list("page_id", flat=True))
     for page in pages:
         if page.pk in with_comments:
             continue
