@@ -301,6 +301,8 @@ class AnnotationOut(Schema):
     start: int
     end: int
     orphaned: bool
+    question: bool = Field(description="An editor's question, answered by replies")
+    replies: int = Field(description="Approved replies (answers) to it")
 
 
 @router.get(
@@ -317,6 +319,8 @@ def list_annotations(request: HttpRequest, article_id: int):
             "start": a.start,
             "end": a.end,
             "orphaned": a.orphaned,
+            "question": a.is_question,
+            "replies": a.comment.reply_count,
         }
         for a in selectors.annotations(page.pk)
     ]

@@ -206,6 +206,9 @@ class Annotation(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ANCHORED)
     # What the reader first quoted, kept when later revisions move or edit the passage.
     original_exact = models.TextField(blank=True)
+    # An editor's question about the passage (readers answer it with replies), rather
+    # than a reader's comment on it: the two ways in share this one model.
+    is_question = models.BooleanField(default=False)
 
     class Meta:
         indexes = [models.Index(fields=["page", "status"], name="annotation_by_page")]

@@ -241,3 +241,12 @@ def earlier_version_comments(page_id: int) -> list[Comment]:
         .select_related("user", "annotation")
         .order_by("created_at")
     )
+
+
+def passage_questions(limit: int = 50) -> list[Annotation]:
+    """Editors' latest questions about passages, with their articles, for the admin."""
+    return list(
+        Annotation.objects.filter(is_question=True)
+        .select_related("comment", "page")
+        .order_by("-comment__created_at")[:limit]
+    )

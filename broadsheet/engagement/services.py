@@ -214,6 +214,61 @@ def post_comment(
     return comment
 
 
+def commentable_page_types() -> list[type]:
+    """Page models that take comments (articles), found without importing their apps."""
+    from wagtail.models import get_page_models
+
+    return [model for model in get_page_models() if getattr(model, "accepts_comments", False)]
+
+
+@transaction.atomic
+def ask_about_passage(*, page_id: int, user, passage: str, question: str) -> Comment:
+    """An editor marks a passage and asks readers a question about it; readers answer
+    with replies. Only someone who may edit the article may ask."""
+    page = Page.objects.live().filter(pk=page_id).first()
+    if page is None or not comments_state(page).accepts:
+        raise NotFound({"article": "No such article."})
+    if user is None or not page.permissions_for_user(user).can_edit():
+        raise Forbidden({"article": "Only the article's editors can ask about its passages."})
+    errors: dict[str, str] = {}
+    question = _validate_body(question, errors)
+    text = article_text(page) or ""
+    passage = " ".join((passage or "").split())
+    if not passage:
+        errors["passage"] = "Copy the passage from the article."
+    elif text.count(passage) == 0:
+        errors["passage"] = "That passage is not in the article's current text."
+    elif text.count(passage) > 1:
+        errors["passage"] = "That passage occurs more than once: copy a longer one."
+    if errors:
+        raise CommentError(errors)
+    start = text.index(passage)
+    found = anchoring.quote_at(text, start, start + len(passage))
+    comment = Comment.objects.create(
+        page_id=page.pk,
+        user=user,
+        body=question,
+        body_html=render_comment(question),
+        status=Comment.Status.APPROVED,
+        status_reason="Question from the newsroom.",
+    )
+    _count_approved(comment, +1)
+    annotation = Annotation.objects.create(
+        comment=comment,
+        page_id=page.pk,
+        revision_id=page.live_revision_id,
+        exact=found.exact,
+        prefix=found.prefix,
+        suffix=found.suffix,
+        start=found.start,
+        end=found.end,
+        original_exact=found.exact,
+        is_question=True,
+    )
+    _record_anchor(annotation)
+    return comment
+
+
 def article_text(page: Page) -> str | None:
     """The page's plain text (the articleBody of its JSON-LD), if its type has one."""
     plain_text = getattr(page.specific, "plain_text", None)

@@ -60,6 +60,8 @@ def test_comment_on_a_passage_is_stored_and_listed(reader, story):
             "start": annotation.start,
             "end": annotation.end,
             "orphaned": False,
+            "question": False,
+            "replies": 0,
         }
     ]
     html = reader.client.get(story.url).content.decode()
@@ -130,3 +132,68 @@ def test_deleted_passage_is_orphaned_and_listed_as_earlier_version(reader, story
     assert "Comments on an earlier version" in html
     assert "On an earlier version: “the Dessa bridge”" in html
     assert Comment.objects.get(pk=created["id"]).status == "approved"  # never dropped
+
+
+@pytest.fixture
+def desk_editor(db):
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user("desk", "desk@example.org", "a-long-password-2")
+    user.groups.add(Group.objects.get(name="Moderators"))
+    return user
+
+
+def test_editor_asks_about_a_passage_in_the_admin_and_readers_answer(
+    client, reader, story, desk_editor
+):
+    client.force_login(desk_editor)
+    form = client.get("/admin/passage-questions/")
+    assert form.status_code == 200
+    response = client.post(
+        "/admin/passage-questions/",
+        {
+            "article": story.pk,
+            "passage": "queued for two days",
+            "question": "Is this claim sourced well enough?",
+        },
+    )
+    assert response.status_code == 302
+    question = Comment.objects.get()
+    assert question.user == desk_editor and question.annotation.is_question
+
+    reader.comment(story, "The customs office published the figure.", parent=question.pk)
+
+    listed = reader.client.get(f"/api/v1/articles/{story.pk}/annotations").json()
+    assert listed[0]["question"] is True and listed[0]["replies"] == 1
+    html = reader.client.get(story.url).content.decode()
+    assert "Question from the newsroom" in html
+    assert "Is this claim sourced well enough?" in html
+    assert "The customs office published the figure." in html
+
+
+@pytest.mark.parametrize(
+    ("passage", "message"),
+    [("words nobody wrote", "not in the article"), ("the", "more than once")],
+)
+def test_question_passage_must_be_in_the_text_once(client, story, desk_editor, passage, message):
+    client.force_login(desk_editor)
+    response = client.post(
+        "/admin/passage-questions/",
+        {"article": story.pk, "passage": passage, "question": "Why?"},
+    )
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert Comment.objects.count() == 0
+
+
+def test_only_the_articles_editors_may_ask(story):
+    from django.contrib.auth.models import User
+
+    from broadsheet.engagement import services
+
+    outsider = User.objects.create_user("reader", "r@example.org", "a-long-password-3")
+    with pytest.raises(services.Forbidden):
+        services.ask_about_passage(
+            page_id=story.pk, user=outsider, passage="queued for two days", question="Why?"
+        )
+    assert Comment.objects.count() == 0

@@ -66,13 +66,16 @@
       range.setStart(run[0], run[1]);
       range.setEnd(run[0], run[2]);
       var mark = document.createElement("mark");
-      mark.className = "passage";
+      mark.className = annotation.question ? "passage is-question" : "passage";
       mark.dataset.comments = annotation.comments.join(",");
-      mark.tabIndex = index === runs.length - 1 ? 0 : -1;
-      if (index === runs.length - 1) {
-        mark.id = "passage-" + annotation.comments[0];
+      // Runs go last to first: the first run carries the anchor, the last the count.
+      if (index === runs.length - 1) mark.id = "passage-" + annotation.comments[0];
+      mark.tabIndex = index === 0 ? 0 : -1;
+      if (index === 0) {
         mark.dataset.count = String(count);
-        mark.setAttribute("aria-label", count + (count === 1 ? " comment" : " comments") + " on this passage");
+        mark.setAttribute("aria-label", annotation.question
+          ? "The newsroom asks about this passage: " + count + (count === 1 ? " answer" : " answers")
+          : count + (count === 1 ? " comment" : " comments") + " on this passage");
       }
       range.surroundContents(mark);
     });
@@ -100,12 +103,15 @@
         list.forEach(function (a) {
           if (a.orphaned) return;
           var key = a.start + ":" + a.end;
-          groups[key] = groups[key] || { start: a.start, end: a.end, exact: a.exact, comments: [] };
+          groups[key] = groups[key] || { start: a.start, end: a.end, exact: a.exact, comments: [], count: 0, question: false };
           groups[key].comments.push(a.comment_id);
+          // A question counts its answers; a reader's comment counts itself.
+          groups[key].count += a.question ? a.replies : 1;
+          groups[key].question = groups[key].question || a.question;
         });
         Object.keys(groups).map(function (k) { return groups[k]; })
           .sort(function (a, b) { return b.start - a.start; })
-          .forEach(function (group) { highlight(group, group.comments.length); });
+          .forEach(function (group) { highlight(group, group.count); });
         body.dataset.passagesReady = "true";
       });
   }
