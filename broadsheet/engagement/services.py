@@ -325,7 +325,7 @@ def reanchor_annotations(page_id: int) -> dict[str, int]:
         return outcome_counts
     old_texts: dict[int | None, str | None] = {}
     annotations = (
-        Annotation.objects.select_for_update()
+        Annotation.objects.select_for_update(of=("self",))
         .filter(page_id=page_id)
         .exclude(status=Annotation.Status.ORPHANED)
         .exclude(revision_id=page.live_revision_id)

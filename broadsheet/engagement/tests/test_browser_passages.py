@@ -42,6 +42,10 @@ SELECT = """passage => {
 }"""
 
 
+HIGHLIGHTED = """text => [...document.querySelectorAll('.article-body mark.passage')]
+  .map(mark => mark.textContent).join('') === text"""
+
+
 def in_a_thread(work):
     """Database work while Playwright's event loop owns this thread (Django refuses ORM
     calls there): run it in a plain thread and wait."""
@@ -98,9 +102,7 @@ def test_rate_comment_on_a_passage_and_keep_the_highlight_after_a_correction(
         form.locator("button[type=submit]").click()
         expect(page.locator("#comment-list .comment-quote")).to_contain_text("Dessa bridge")
 
-        marks = page.locator(".article-body mark.passage")
-        expect(marks).not_to_have_count(0)
-        assert "".join(marks.all_inner_texts()) == "queued for two days at the Dessa bridge"
+        page.wait_for_function(HIGHLIGHTED, arg="queued for two days at the Dessa bridge")
         expect(page.locator("mark.passage[data-count='1']")).to_have_count(1)
 
         # An editor publishes a revision with a new paragraph before the passage.
@@ -112,8 +114,9 @@ def test_rate_comment_on_a_passage_and_keep_the_highlight_after_a_correction(
         in_a_thread(correct)
         page.reload()
         expect(page.locator(".article-body")).to_have_attribute("data-passages-ready", "true")
+        page.wait_for_function(HIGHLIGHTED, arg="queued for two days at the Dessa bridge")
         marks = page.locator(".article-body mark.passage")
-        assert "".join(marks.all_inner_texts()) == "queued for two days at the Dessa bridge"
+        assert "".join(marks.all_text_contents()) == "queued for two days at the Dessa bridge"
         marks.first.click()
         expect(page.locator(".comment.is-highlighted")).to_have_count(1)
 

@@ -54,11 +54,14 @@
     });
   }
 
+  var latest = 0;
   function load() {
+    var ticket = ++latest;  // an older answer arriving late must not undo a newer one
     var url = slot.dataset.sessionUrl + "?page=" + encodeURIComponent(slot.dataset.page);
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.json(); })
       .then(function (data) {
+        if (ticket !== latest) return;
         session = data;
         document.body.setAttribute("hx-headers", JSON.stringify({ "X-CSRFToken": data.csrf_token }));
         apply(slot);

@@ -91,10 +91,13 @@
     if (first) first.scrollIntoView({ behavior: "smooth", block: "center" });
   }
 
+  var latest = 0;
   function load() {
+    var ticket = ++latest;  // an older answer arriving late must not undo a newer one
     return fetch(slot.dataset.annotationsUrl, { headers: { Accept: "application/json" } })
       .then(function (response) { return response.json(); })
       .then(function (list) {
+        if (ticket !== latest) return;
         body.querySelectorAll("mark.passage").forEach(function (mark) {
           mark.replaceWith.apply(mark, Array.prototype.slice.call(mark.childNodes));
         });
