@@ -13,15 +13,13 @@ from wagtail.models import Page
 from broadsheet.engagement.anchoring import quote_at
 from broadsheet.engagement.identity import keyed_hash
 from broadsheet.engagement.models import (
-    AnchorHistory,
-    Annotation,
     Comment,
     Rating,
     RatingSummary,
     Vote,
 )
 from broadsheet.engagement.rendering import render_comment
-from broadsheet.engagement.services import recount
+from broadsheet.engagement.services import anchor_comment, recount
 
 NAMES = [
     "Ruth from Eastfield",
@@ -167,25 +165,7 @@ def _passage_comments(page, rng: random.Random, start) -> int:
         quote = quote_at(text, at, at + len(passage))
         comment = _comment(page, rng, start + timedelta(minutes=11 + n), text=PASSAGE_REMARKS[n])
         comment.save()
-        annotation = Annotation.objects.create(
-            comment=comment,
-            page_id=page.pk,
-            revision_id=page.live_revision_id,
-            exact=quote.exact,
-            prefix=quote.prefix,
-            suffix=quote.suffix,
-            start=quote.start,
-            end=quote.end,
-            original_exact=quote.exact,
-        )
-        AnchorHistory.objects.create(
-            annotation=annotation,
-            revision_id=page.live_revision_id,
-            status=annotation.status,
-            start=quote.start,
-            end=quote.end,
-            exact=quote.exact,
-        )
+        anchor_comment(comment, page, quote)
         made += 1
     return made
 

@@ -199,19 +199,28 @@ def post_comment(
         if comment.status == Comment.Status.APPROVED:
             _count_approved(comment, +1)
         if passage:
-            annotation = Annotation.objects.create(
-                comment=comment,
-                page_id=page.pk,
-                revision_id=page.live_revision_id,
-                exact=passage.exact,
-                prefix=passage.prefix,
-                suffix=passage.suffix,
-                start=passage.start,
-                end=passage.end,
-                original_exact=passage.exact,
-            )
-            _record_anchor(annotation)
+            anchor_comment(comment, page, passage)
     return comment
+
+
+def anchor_comment(
+    comment: Comment, page: Page, passage: anchoring.Quote, is_question: bool = False
+) -> Annotation:
+    """Attach a comment to a passage of the page's live revision, with its history."""
+    annotation = Annotation.objects.create(
+        comment=comment,
+        page_id=page.pk,
+        revision_id=page.live_revision_id,
+        exact=passage.exact,
+        prefix=passage.prefix,
+        suffix=passage.suffix,
+        start=passage.start,
+        end=passage.end,
+        original_exact=passage.exact,
+        is_question=is_question,
+    )
+    _record_anchor(annotation)
+    return annotation
 
 
 def commentable_page_types() -> list[type]:
@@ -253,19 +262,7 @@ def ask_about_passage(*, page_id: int, user, passage: str, question: str) -> Com
         status_reason="Question from the newsroom.",
     )
     _count_approved(comment, +1)
-    annotation = Annotation.objects.create(
-        comment=comment,
-        page_id=page.pk,
-        revision_id=page.live_revision_id,
-        exact=found.exact,
-        prefix=found.prefix,
-        suffix=found.suffix,
-        start=found.start,
-        end=found.end,
-        original_exact=found.exact,
-        is_question=True,
-    )
-    _record_anchor(annotation)
+    anchor_comment(comment, page, found, is_question=True)
     return comment
 
 

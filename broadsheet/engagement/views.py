@@ -115,7 +115,7 @@ def post_comment(request: HttpRequest, page_id: int) -> HttpResponse:
 
     if not csrf_ok(request):
         if request.htmx:
-            return HttpResponse("Your session has expired: reload the page.", status=403)
+            return _stale_session()
         notice = "Please confirm: press “Post comment” again to publish it."
         return _form_page(request, page, 403, parent_id=parent_id, values=values, notice=notice)
 
@@ -193,6 +193,23 @@ def _max_level() -> int:
     return settings.COMMENTS_MAX_DEPTH
 
 
+def _stale_session() -> HttpResponse:
+    # Only htmx gets here without a token, when the page outlived its session's cookie.
+    return HttpResponse("Your session has expired: reload the page.", status=403)
+
+
+def _refused(request, error: services.CommentError, article) -> HttpResponse:
+    """A refused action: the message alone for htmx, a page with a way back otherwise."""
+    if request.htmx:
+        return HttpResponse(error.message, status=error.status)
+    return TemplateResponse(
+        request,
+        "engagement/message.html",
+        {"message": error.message, "article": article},
+        status=error.status,
+    )
+
+
 def _comment_or_404(comment_id: int) -> Comment:
     return get_object_or_404(Comment.objects.select_related("page"), pk=comment_id)
 
@@ -219,7 +236,7 @@ def vote(request: HttpRequest, comment_id: int) -> HttpResponse:
     value = _int(request.POST.get("value"))
     if not csrf_ok(request):
         if request.htmx:
-            return HttpResponse("Your session has expired: reload the page.", status=403)
+            return _stale_session()
         return _confirm_page(request, comment, "vote", {"value": request.POST.get("value", "")})
     reader = reader_for(request, create=True)
     try:
@@ -227,14 +244,7 @@ def vote(request: HttpRequest, comment_id: int) -> HttpResponse:
             comment_id=comment.pk, reader=reader, value=value if value is not None else 99
         )
     except services.CommentError as error:
-        if request.htmx:
-            return HttpResponse(error.message, status=error.status)
-        return TemplateResponse(
-            request,
-            "engagement/message.html",
-            {"message": error.message, "article": comment.page},
-            status=error.status,
-        )
+        return _refused(request, error, comment.page)
     if request.htmx:
         comment.score, comment.upvotes, comment.downvotes = result.score, result.up, result.down
         response = TemplateResponse(
@@ -289,14 +299,7 @@ def delete(request: HttpRequest, comment_id: int) -> HttpResponse:
     try:
         comment = services.delete_comment(comment_id=comment.pk, reader=reader_for(request))
     except services.CommentError as error:
-        if request.htmx:
-            return HttpResponse(error.message, status=error.status)
-        return TemplateResponse(
-            request,
-            "engagement/message.html",
-            {"message": error.message, "article": comment.page},
-            status=error.status,
-        )
+        return _refused(request, error, comment.page)
     if request.htmx:
         if services.has_replies(comment):
             return _comment_fragment(request, comment)
@@ -327,7 +330,7 @@ def rate(request: HttpRequest, page_id: int) -> HttpResponse:
     stars = _int(request.POST.get("stars"))
     if not csrf_ok(request):
         if request.htmx:
-            return HttpResponse("Your session has expired: reload the page.", status=403)
+            return _stale_session()
         return TemplateResponse(
             request,
             "engagement/confirm_rating.html",
@@ -341,12 +344,7 @@ def rate(request: HttpRequest, page_id: int) -> HttpResponse:
         if request.htmx:
             context = {**_rating_context(page, reader), "error": error.message}
             return TemplateResponse(request, "engagement/rating.html", context)
-        return TemplateResponse(
-            request,
-            "engagement/message.html",
-            {"message": error.message, "article": page},
-            status=error.status,
-        )
+        return _refused(request, error, page)
     if request.htmx:
         response = TemplateResponse(
             request, "engagement/rating.html", {**_rating_context(page, reader), "thanks": True}
