@@ -4,6 +4,7 @@ highlight stays on the same words. Playwright driving Debian's Chromium."""
 import threading
 
 import pytest
+from django.db import connections
 from playwright.sync_api import expect
 
 from broadsheet.engagement.models import Annotation, RatingSummary
@@ -56,6 +57,8 @@ def in_a_thread(work):
             work()
         except Exception as error:
             errors.append(error)
+        finally:
+            connections.close_all()  # this thread's own connection
 
     thread = threading.Thread(target=run)
     thread.start()

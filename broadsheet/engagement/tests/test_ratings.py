@@ -4,7 +4,7 @@ import re
 import threading
 
 import pytest
-from django.db import close_old_connections
+from django.db import connections
 from django.test import Client
 
 from broadsheet.engagement import services
@@ -113,7 +113,7 @@ def test_concurrent_ratings_are_all_counted(article):
         except Exception as error:
             errors.append(repr(error))
         finally:
-            close_old_connections()
+            connections.close_all()  # this thread's own connection
 
     threads = [threading.Thread(target=vote, args=(n,)) for n in range(10)]
     for thread in threads:

@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import close_old_connections
+from django.db import connections
 
 from broadsheet.engagement import services
 from broadsheet.engagement.identity import Reader as Identity
@@ -89,7 +89,7 @@ def test_concurrent_votes_are_all_counted(article):
         except Exception as error:  # reported below
             errors.append(repr(error))
         finally:
-            close_old_connections()
+            connections.close_all()  # this thread's own connection
 
     threads = [threading.Thread(target=vote, args=(n,)) for n in range(voters)]
     for thread in threads:
@@ -126,7 +126,7 @@ def test_the_same_reader_voting_twice_at_once_counts_once(article):
         except Exception as error:
             errors.append(repr(error))
         finally:
-            close_old_connections()
+            connections.close_all()  # this thread's own connection
 
     threads = [threading.Thread(target=vote) for _ in range(4)]
     for thread in threads:
