@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test install lint format chromium screenshots bench-pages bench-anchoring clean
+.PHONY: run test install lint format chromium screenshots bench-pages bench-anchoring bench-related clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ bench-pages: install
 # Share of passage anchors that land right after generated edits.
 bench-anchoring: install
 	$(BIN)/python bench/anchoring.py
+
+# Related-article precision at 3 on generated story clusters.
+bench-related: install
+	$(BIN)/python bench/related.py
 
 clean:
 	rm -rf $(VENV) var/test-* .pytest_cache

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
+from broadsheet.discovery.api import router as discovery_router
 from broadsheet.engagement.api import ApiError
 from broadsheet.engagement.api import router as engagement_router
 from broadsheet.newsroom.api import router as newsroom_router
@@ -42,3 +43,4 @@ def refused(request: HttpRequest, exc: ApiError) -> HttpResponse:
 
 api.add_router("/", newsroom_router)
 api.add_router("/", engagement_router)
+api.add_router("/", discovery_router)

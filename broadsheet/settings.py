@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "broadsheet.newsroom",
     "broadsheet.engagement",
     "broadsheet.moderation",
+    "broadsheet.discovery",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

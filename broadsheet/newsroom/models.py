@@ -350,12 +350,10 @@ class ArticlePage(Page):
         return PublicationSettings.for_request(request).default_support_cta
 
     def get_context(self, request, *args, **kwargs):
-        from broadsheet.newsroom import selectors
         from broadsheet.newsroom.structured_data import LEAD_IMAGE_RENDITION, canonical_url
 
         context = super().get_context(request, *args, **kwargs)
         context["support_cta"] = self.support_cta(request)
-        context["related_picks"] = selectors.related_picks(self)
         if self.lead_image:
             rendition = self.lead_image.get_rendition(LEAD_IMAGE_RENDITION)
             context["share_image_url"] = canonical_url(request, rendition.url)
