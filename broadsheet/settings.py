@@ -234,6 +234,9 @@ COMMENTS_PREMODERATE = env_bool("COMMENTS_PREMODERATE")
 # of these proxies; otherwise REMOTE_ADDR is the reader's address.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 
+# Feeds: full article text in RSS/Atom items, or the standfirst only.
+FEEDS_FULL_TEXT = env_bool("FEEDS_FULL_TEXT")
+
 # Wagtail
 WAGTAIL_SITE_NAME = os.environ.get("SITE_NAME", "Broadsheet")
 WAGTAILADMIN_BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:8000")

@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("broadsheet.engagement.urls")),
+    path("", include("broadsheet.discovery.urls")),
     path("", include("broadsheet.newsroom.urls")),
     path("sitemap.xml", sitemap, name="sitemap"),
 ]

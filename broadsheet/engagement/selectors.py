@@ -250,3 +250,12 @@ def passage_questions(limit: int = 50) -> list[Annotation]:
         .select_related("comment", "page")
         .order_by("-comment__created_at")[:limit]
     )
+
+
+def latest_comments_on(page_id: int, limit: int = 20) -> list[Comment]:
+    """A page's newest approved comments (its comments feed)."""
+    return list(
+        Comment.objects.filter(page_id=page_id, status=Comment.Status.APPROVED)
+        .select_related("page", "user")
+        .order_by("-created_at", "-id")[:limit]
+    )

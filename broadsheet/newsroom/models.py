@@ -289,6 +289,11 @@ class ArticlePage(Page):
         parent_path = self.path[: -self.steplen]
         return SectionPage.objects.filter(path=parent_path).first()
 
+    def clean(self):
+        super().clean()
+        if self.slug == "feed":
+            raise ValidationError({"slug": "“feed” is reserved for the section's feed."})
+
     @property
     def accepts_ratings(self) -> bool:
         """Read by broadsheet.engagement: ratings need the article and its section to allow them."""

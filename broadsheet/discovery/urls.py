@@ -1,0 +1,26 @@
+from django.urls import path
+
+from broadsheet.discovery.feeds import (
+    ArticleFeed,
+    AuthorFeed,
+    CommentsFeed,
+    SectionFeed,
+    TagFeed,
+    atom,
+)
+
+app_name = "discovery"
+
+urlpatterns = [
+    path("feed/", ArticleFeed(), name="feed"),
+    path("feed/atom/", atom(ArticleFeed)(), name="feed-atom"),
+    path("feed/comments/<int:article_id>/", CommentsFeed(), name="comments-feed"),
+    path("feed/comments/<int:article_id>/atom/", atom(CommentsFeed)(), name="comments-feed-atom"),
+    path("authors/<slug:slug>/feed/", AuthorFeed(), name="author-feed"),
+    path("authors/<slug:slug>/feed/atom/", atom(AuthorFeed)(), name="author-feed-atom"),
+    path("tags/<slug:slug>/feed/", TagFeed(), name="tag-feed"),
+    path("tags/<slug:slug>/feed/atom/", atom(TagFeed)(), name="tag-feed-atom"),
+    # Under each section: /world/feed/ (so an article may not be called "feed").
+    path("<slug:slug>/feed/", SectionFeed(), name="section-feed"),
+    path("<slug:slug>/feed/atom/", atom(SectionFeed)(), name="section-feed-atom"),
+]
