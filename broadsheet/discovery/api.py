@@ -1,10 +1,12 @@
 """Reader API for discovery."""
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja.errors import HttpError
+from pydantic import Field
 
 from broadsheet.discovery import selectors
+from broadsheet.discovery.search import SearchError, hits, search_articles
 from broadsheet.newsroom.models import ArticlePage
 
 router = Router(tags=["discovery"])
@@ -30,4 +32,43 @@ def related(request: HttpRequest, article_id: int):
             {"id": a.pk, "url": a.get_full_url(request), "title": a.title}
             for a in selectors.related_for(article)
         ]
+    }
+
+
+class SearchQuery(Schema):
+    q: str = Field(description="Words to search for")
+    limit: int = Field(10, ge=1, le=50)
+    offset: int = Field(0, ge=0)
+
+
+class SearchHit(Schema):
+    id: int
+    url: str
+    title: str
+    snippet: str
+
+
+class SearchResults(Schema):
+    count: int
+    results: list[SearchHit]
+
+
+@router.get("/search", response=SearchResults, summary="Search live articles")
+def search(request: HttpRequest, query: Query[SearchQuery]):
+    try:
+        results, cleaned = search_articles(query.q)
+    except SearchError as error:
+        raise HttpError(400, str(error)) from error
+    page = results[query.offset : query.offset + query.limit]
+    return {
+        "count": results.count(),
+        "results": [
+            {
+                "id": hit.article.pk,
+                "url": hit.article.get_full_url(request),
+                "title": hit.article.title,
+                "snippet": str(hit.snippet),
+            }
+            for hit in hits(page, cleaned)
+        ],
     }

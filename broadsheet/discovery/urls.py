@@ -1,5 +1,6 @@
 from django.urls import path
 
+from broadsheet.discovery import views
 from broadsheet.discovery.feeds import (
     ArticleFeed,
     AuthorFeed,
@@ -12,6 +13,7 @@ from broadsheet.discovery.feeds import (
 app_name = "discovery"
 
 urlpatterns = [
+    path("search/", views.search, name="search"),
     path("feed/", ArticleFeed(), name="feed"),
     path("feed/atom/", atom(ArticleFeed)(), name="feed-atom"),
     path("feed/comments/<int:article_id>/", CommentsFeed(), name="comments-feed"),

@@ -28,8 +28,8 @@ from broadsheet.newsroom.plain_text import collapse_whitespace, html_to_paragrap
 # URL prefixes served by Django views or other apps beside the page tree; a section
 # with one of these slugs would be unreachable.
 RESERVED_SLUGS = frozenset(
-    {"accounts", "admin", "api", "authors", "comments", "documents", "media", "ratings"}
-    | {"static", "tags"}
+    {"accounts", "admin", "api", "authors", "comments", "documents", "feed", "media"}
+    | {"ratings", "search", "static", "tags"}
 )
 
 
