@@ -44,7 +44,7 @@ class ArticleFeed(Feed):
         return newsroom.live_articles()
 
     def items(self, obj=None):
-        return newsroom.attach_sections(self.articles(obj)[:ITEMS])
+        return newsroom.attach_sections(self.articles(obj).prefetch_related("tags")[:ITEMS])
 
     def item_title(self, item: ArticlePage) -> str:
         return item.title
@@ -74,7 +74,7 @@ class ArticleFeed(Feed):
         return ", ".join(names) or None
 
     def item_categories(self, item: ArticlePage) -> list[str]:
-        return [tag.name for tag in item.tags.all()]
+        return [tag.name for tag in item.tags.all()]  # prefetched in items()
 
     def item_enclosures(self, item: ArticlePage):
         from django.utils.feedgenerator import Enclosure

@@ -303,7 +303,7 @@ class ArticlePage(Page):
     def authors(self) -> list[Author]:
         """In byline order; one query, reused by the byline, the cards and the JSON-LD."""
         links = self.article_authors.all()
-        if not getattr(self, "_prefetched_objects_cache", {}).get("article_authors"):
+        if "article_authors" not in getattr(self, "_prefetched_objects_cache", {}):
             links = links.select_related("author")
         return [link.author for link in links]
 

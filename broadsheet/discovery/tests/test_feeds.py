@@ -116,3 +116,16 @@ def test_unknown_feeds_are_404(client, site):
 def test_pages_announce_their_feeds(client, site):
     html = client.get("/world/").content.decode()
     assert 'type="application/rss+xml"' in html and 'href="/world/feed/"' in html
+
+
+def test_feed_query_count_does_not_grow_with_articles(client, site, django_assert_max_num_queries):
+    client.get("/feed/")
+    with django_assert_max_num_queries(40) as few:
+        client.get("/feed/")
+    baseline = len(few)  # read now: each request resets the query log
+    world = site["world"]
+    for n in range(6):
+        ArticlePageFactory(parent=world, title=f"More {n}", tags=["Extra", "Harbour"])
+    client.get("/feed/")
+    with django_assert_max_num_queries(baseline):
+        client.get("/feed/")
