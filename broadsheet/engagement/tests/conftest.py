@@ -1,4 +1,8 @@
+import re
+import threading
+
 import pytest
+from django.db import connections
 from django.test import Client
 
 from broadsheet.newsroom.tests.factories import (
@@ -73,3 +77,30 @@ def reader(db):
 @pytest.fixture
 def another_reader(db):
     return Reader("198.51.100.20")
+
+
+def at_the_same_moment(work, count: int) -> list[str]:
+    """Run work(n) for n in range(count) in threads released together, each on its own
+    database connection; returns the errors they raised."""
+    start = threading.Barrier(count)
+    errors: list[str] = []
+
+    def run(n):
+        try:
+            start.wait(timeout=10)
+            work(n)
+        except Exception as error:  # reported to the test
+            errors.append(repr(error))
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return errors
+
+
+def csrf_token_in(response) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())[1]

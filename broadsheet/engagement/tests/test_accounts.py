@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from broadsheet.engagement.models import Comment
-from broadsheet.engagement.tests.conftest import Reader
+from broadsheet.engagement.tests.conftest import Reader, csrf_token_in
 
 pytestmark = pytest.mark.django_db
 
@@ -14,11 +14,11 @@ pytestmark = pytest.mark.django_db
 def test_sign_up_verify_by_email_sign_in_and_comment(smtp_inbox, article):
     reader = Reader()
     signup = reader.client.get("/accounts/signup/")
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', signup.content.decode())
+    token = csrf_token_in(signup)
     response = reader.client.post(
         "/accounts/signup/",
         {
-            "csrfmiddlewaretoken": token.group(1),
+            "csrfmiddlewaretoken": token,
             "email": "mara@example.org",
             "username": "mara",
             "password1": "a-long-password-for-mara",
@@ -39,16 +39,16 @@ def test_sign_up_verify_by_email_sign_in_and_comment(smtp_inbox, article):
     )
     link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/[^\s]+/)", body.decode()).group(1)
     confirm_page = reader.client.get(link)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', confirm_page.content.decode())
-    reader.client.post(link, {"csrfmiddlewaretoken": token.group(1)})
+    token = csrf_token_in(confirm_page)
+    reader.client.post(link, {"csrfmiddlewaretoken": token})
     assert user.emailaddress_set.get().verified
 
     login_page = reader.client.get("/accounts/login/")
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page.content.decode())
+    token = csrf_token_in(login_page)
     login = reader.client.post(
         "/accounts/login/",
         {
-            "csrfmiddlewaretoken": token.group(1),
+            "csrfmiddlewaretoken": token,
             "login": "mara@example.org",
             "password": "a-long-password-for-mara",
         },

@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from broadsheet.engagement.models import Comment
+from broadsheet.engagement.tests.conftest import csrf_token_in
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +83,7 @@ def test_post_from_a_cached_page_without_javascript_asks_once_then_posts(article
     confirm = first.content.decode()
     assert "Please confirm" in confirm
     assert "No JavaScript here" in confirm  # nothing the reader typed is lost
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', confirm).group(1)
+    token = csrf_token_in(first)
 
     second = browser.post(action, {**fields, **typed, "csrfmiddlewaretoken": token})
 

@@ -1,16 +1,15 @@
 """Article ratings: one vote per reader, replaced not added, summary kept by deltas."""
 
 import re
-import threading
 
 import pytest
-from django.db import connections
 from django.test import Client
 
 from broadsheet.engagement import services
 from broadsheet.engagement.identity import Reader as Identity
 from broadsheet.engagement.identity import keyed_hash
 from broadsheet.engagement.models import Rating, RatingSummary
+from broadsheet.engagement.tests.conftest import at_the_same_moment, csrf_token_in
 
 pytestmark = pytest.mark.django_db
 
@@ -86,8 +85,8 @@ def test_rating_form_works_without_javascript(article):
 
     confirm = browser.post(action, {"stars": "4"})
     assert confirm.status_code == 403 and Rating.objects.count() == 0
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', confirm.content.decode())
-    done = browser.post(action, {"stars": "4", "csrfmiddlewaretoken": token.group(1)})
+    token = csrf_token_in(confirm)
+    done = browser.post(action, {"stars": "4", "csrfmiddlewaretoken": token})
 
     assert done.status_code == 303 and done["Location"].endswith("#rating")
     assert Rating.objects.get().stars == 4
@@ -102,25 +101,10 @@ def test_rating_with_htmx_re_renders_the_slot_with_my_stars(article):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_ratings_are_all_counted(article):
-    start = threading.Barrier(10)
-    errors = []
+    def rate_it(n):
+        voter = Identity(user=None, guest_key=keyed_hash("reader", f"r{n}"), ip_hash=f"r{n}")
+        services.rate_page(page_id=article.pk, reader=voter, stars=n % 5 + 1)
 
-    def vote(n):
-        try:
-            start.wait(timeout=10)
-            identity = Identity(user=None, guest_key=keyed_hash("reader", f"r{n}"), ip_hash=f"r{n}")
-            services.rate_page(page_id=article.pk, reader=identity, stars=n % 5 + 1)
-        except Exception as error:
-            errors.append(repr(error))
-        finally:
-            connections.close_all()  # this thread's own connection
-
-    threads = [threading.Thread(target=vote, args=(n,)) for n in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert errors == []
+    assert at_the_same_moment(rate_it, 10) == []
     summary = RatingSummary.objects.get(page_id=article.pk)
     assert (summary.count, summary.total) == (10, sum(n % 5 + 1 for n in range(10)))

@@ -1,14 +1,12 @@
 """Votes: one per reader per comment, atomic counts, even when readers vote at once."""
 
-import threading
-
 import pytest
-from django.db import connections
 
 from broadsheet.engagement import services
 from broadsheet.engagement.identity import Reader as Identity
 from broadsheet.engagement.identity import keyed_hash
 from broadsheet.engagement.models import Comment, Vote
+from broadsheet.engagement.tests.conftest import at_the_same_moment
 
 pytestmark = pytest.mark.django_db
 
@@ -62,12 +60,9 @@ def test_session_reports_my_votes(reader, another_reader, article):
     assert another_reader.session(article.pk)["votes"] == {str(comment): -1}
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_concurrent_votes_are_all_counted(article):
-    """Twelve readers vote on one comment at the same moment, each on their own database
-    connection: every vote must be counted (no lost update), on SQLite and PostgreSQL."""
+def comment_to_vote_on(article):
     author = Identity(user=None, guest_key=keyed_hash("reader", "author"), ip_hash="a")
-    comment = services.post_comment(
+    return services.post_comment(
         page_id=article.pk,
         reader=author,
         body="Vote on me",
@@ -75,29 +70,19 @@ def test_concurrent_votes_are_all_counted(article):
         author_email="author@example.org",
         consent=True,
     )
-    voters = 12
-    start = threading.Barrier(voters)
-    errors = []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_votes_are_all_counted(article):
+    """Twelve readers vote on one comment at the same moment, each on their own database
+    connection: every vote must be counted (no lost update), on SQLite and PostgreSQL."""
+    comment = comment_to_vote_on(article)
 
     def vote(n):
-        try:
-            start.wait(timeout=10)
-            identity = Identity(
-                user=None, guest_key=keyed_hash("reader", f"v{n}"), ip_hash=f"ip{n}"
-            )
-            services.cast_vote(comment_id=comment.pk, reader=identity, value=1 if n % 3 else -1)
-        except Exception as error:  # reported below
-            errors.append(repr(error))
-        finally:
-            connections.close_all()  # this thread's own connection
+        voter = Identity(user=None, guest_key=keyed_hash("reader", f"v{n}"), ip_hash=f"ip{n}")
+        services.cast_vote(comment_id=comment.pk, reader=voter, value=1 if n % 3 else -1)
 
-    threads = [threading.Thread(target=vote, args=(n,)) for n in range(voters)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert errors == []
+    assert at_the_same_moment(vote, 12) == []
     comment.refresh_from_db()
     assert (comment.upvotes, comment.downvotes) == (8, 4)
     assert comment.score == 4
@@ -106,35 +91,13 @@ def test_concurrent_votes_are_all_counted(article):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_same_reader_voting_twice_at_once_counts_once(article):
-    author = Identity(user=None, guest_key=keyed_hash("reader", "author"), ip_hash="a")
-    comment = services.post_comment(
-        page_id=article.pk,
-        reader=author,
-        body="Vote on me",
-        author_name="Author",
-        author_email="author@example.org",
-        consent=True,
-    )
+    comment = comment_to_vote_on(article)
     same = Identity(user=None, guest_key=keyed_hash("reader", "twin"), ip_hash="twin")
-    start = threading.Barrier(4)
-    errors = []
 
-    def vote():
-        try:
-            start.wait(timeout=10)
-            services.cast_vote(comment_id=comment.pk, reader=same, value=1)
-        except Exception as error:
-            errors.append(repr(error))
-        finally:
-            connections.close_all()  # this thread's own connection
+    def vote(_n):
+        services.cast_vote(comment_id=comment.pk, reader=same, value=1)
 
-    threads = [threading.Thread(target=vote) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert errors == []
+    assert at_the_same_moment(vote, 4) == []
     comment.refresh_from_db()
     assert (comment.score, comment.upvotes) == (1, 1)
     assert Vote.objects.filter(comment=comment).count() == 1
