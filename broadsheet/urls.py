@@ -3,7 +3,6 @@ from django.urls import include, path, re_path
 from django.views.static import serve as serve_media
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
-from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from broadsheet.api import api
@@ -16,7 +15,6 @@ urlpatterns = [
     path("", include("broadsheet.engagement.urls")),
     path("", include("broadsheet.discovery.urls")),
     path("", include("broadsheet.newsroom.urls")),
-    path("sitemap.xml", sitemap, name="sitemap"),
 ]
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from broadsheet.discovery import views
+from broadsheet.discovery import sitemaps, views
 from broadsheet.discovery.feeds import (
     ArticleFeed,
     AuthorFeed,
@@ -14,6 +14,12 @@ app_name = "discovery"
 
 urlpatterns = [
     path("search/", views.search, name="search"),
+    path("sitemap.xml", sitemaps.index, name="sitemap"),
+    path("sitemap-articles-<int:number>.xml", sitemaps.articles, name="sitemap-articles"),
+    path("sitemap-sections.xml", sitemaps.sections, name="sitemap-sections"),
+    path("sitemap-authors.xml", sitemaps.authors, name="sitemap-authors"),
+    path("news-sitemap.xml", sitemaps.news, name="news-sitemap"),
+    path("robots.txt", sitemaps.robots, name="robots"),
     path("feed/", ArticleFeed(), name="feed"),
     path("feed/atom/", atom(ArticleFeed)(), name="feed-atom"),
     path("feed/comments/<int:article_id>/", CommentsFeed(), name="comments-feed"),

@@ -14,10 +14,17 @@ NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 
 
 def sitemap_locations(client) -> list[str]:
+    """Every page URL listed, following /sitemap.xml's index to its sitemaps."""
     response = client.get("/sitemap.xml")
     assert response.status_code == 200
-    tree = ElementTree.fromstring(response.content)
-    return [loc.text for loc in tree.findall("sm:url/sm:loc", NS)]
+    index = ElementTree.fromstring(response.content)
+    locations = []
+    for sitemap in index.findall("sm:sitemap/sm:loc", NS):
+        part = client.get(re.sub(r"^https?://[^/]+", "", sitemap.text))
+        assert part.status_code == 200
+        tree = ElementTree.fromstring(part.content)
+        locations += [loc.text for loc in tree.findall("sm:url/sm:loc", NS)]
+    return locations
 
 
 def test_sitemap_lists_live_articles_but_not_drafts(client, world, ada):
