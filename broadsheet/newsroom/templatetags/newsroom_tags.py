@@ -9,7 +9,6 @@ from django.utils.timezone import localtime
 from wagtail.models import Site
 
 from broadsheet.newsroom import selectors
-from broadsheet.newsroom.structured_data import article_structured_data
 
 register = template.Library()
 
@@ -72,11 +71,6 @@ def json_ld(data) -> SafeString:
         '<script type="application/ld+json">{}</script>',
         mark_safe(payload.translate(JSON_SCRIPT_ESCAPES)),  # noqa: S308 - escaped above
     )
-
-
-@register.simple_tag(takes_context=True)
-def article_json_ld(context, article) -> SafeString:
-    return json_ld(article_structured_data(article, context["request"]))
 
 
 @register.simple_tag(takes_context=True)

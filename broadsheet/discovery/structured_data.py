@@ -1,0 +1,95 @@
+"""Schema.org data that needs more than one app: the article's NewsArticle (from newsroom)
+with its comment count, breadcrumbs and corrections, and the CollectionPage and
+ProfilePage data of section and author pages."""
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from broadsheet.engagement import selectors as engagement
+from broadsheet.newsroom import selectors as newsroom
+from broadsheet.newsroom.models import ArticlePage, Author, SectionPage
+from broadsheet.newsroom.structured_data import (
+    article_structured_data,
+    canonical_url,
+    publisher,
+)
+
+LISTED = 20
+
+
+def _crumb(position: int, name: str, url: str) -> dict[str, Any]:
+    return {"@type": "ListItem", "position": position, "name": name, "item": url}
+
+
+def breadcrumbs(request: HttpRequest, trail: list[tuple[str, str]]) -> dict[str, Any]:
+    return {
+        "@type": "BreadcrumbList",
+        "itemListElement": [_crumb(n, name, url) for n, (name, url) in enumerate(trail, 1)],
+    }
+
+
+def article(article: ArticlePage, request: HttpRequest) -> dict[str, Any]:
+    data = article_structured_data(article, request)
+    data["commentCount"] = engagement.comment_counts([article.pk]).get(article.pk, 0)
+    trail = [(publisher(request)["name"], canonical_url(request, "/"))]
+    if article.section:
+        trail.append((article.section.title, article.section.get_full_url(request)))
+    trail.append((article.title, data["url"]))
+    data["mainEntityOfPage"]["breadcrumb"] = breadcrumbs(request, trail)
+    corrections = list(article.corrections.all())
+    if corrections:
+        data["correction"] = [
+            {
+                "@type": "CorrectionComment",
+                "text": correction.text,
+                "datePublished": correction.published_at.isoformat(),
+            }
+            for correction in corrections
+        ]
+    return data
+
+
+def _item_list(request, articles) -> dict[str, Any]:
+    return {
+        "@type": "ItemList",
+        "itemListElement": [
+            {"@type": "ListItem", "position": n, "url": a.get_full_url(request), "name": a.title}
+            for n, a in enumerate(articles, 1)
+        ],
+    }
+
+
+def section(section: SectionPage, request: HttpRequest) -> dict[str, Any]:
+    url = section.get_full_url(request)
+    return {
+        "@context": "https://schema.org",
+        "@type": "CollectionPage",
+        "name": section.title,
+        "url": url,
+        "description": section.intro or section.title,
+        "publisher": publisher(request),
+        "breadcrumb": breadcrumbs(
+            request,
+            [(publisher(request)["name"], canonical_url(request, "/")), (section.title, url)],
+        ),
+        "mainEntity": _item_list(request, newsroom.articles_in_section(section)[:LISTED]),
+    }
+
+
+def author(author: Author, request: HttpRequest) -> dict[str, Any]:
+    url = canonical_url(request, author.get_absolute_url())
+    person: dict[str, Any] = {"@type": "Person", "name": author.name, "url": url}
+    if author.role:
+        person["jobTitle"] = author.role
+    if author.bio:
+        person["description"] = author.bio
+    if author.photo:
+        person["image"] = canonical_url(request, author.photo.get_rendition("fill-400x400").url)
+    return {
+        "@context": "https://schema.org",
+        "@type": "ProfilePage",
+        "url": url,
+        "mainEntity": person,
+        "hasPart": _item_list(request, newsroom.articles_by_author(author)[:LISTED]),
+    }
