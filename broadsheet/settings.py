@@ -236,6 +236,9 @@ TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 
 # Feeds: full article text in RSS/Atom items, or the standfirst only.
 FEEDS_FULL_TEXT = env_bool("FEEDS_FULL_TEXT")
+# Related articles: up to this many live articles, each publication compares the new
+# article with all of them; beyond, with candidates found by search (see discovery).
+RELATED_FULL_SCAN_LIMIT = int(os.environ.get("RELATED_FULL_SCAN_LIMIT", "500"))
 
 # Wagtail
 WAGTAIL_SITE_NAME = os.environ.get("SITE_NAME", "Broadsheet")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from broadsheet.discovery.models import RelatedArticle
+from broadsheet.discovery.models import RelatedArticle, RelatedVocabulary
 from broadsheet.newsroom.models import RelatedArticlePick
 from broadsheet.newsroom.tests.factories import (
     ArticlePageFactory,
@@ -26,8 +26,12 @@ STORIES = {
 }
 
 
-@pytest.fixture
-def newsroom(db, django_capture_on_commit_callbacks):
+@pytest.fixture(params=["full scan", "search candidates"])
+def newsroom(request, db, settings, django_capture_on_commit_callbacks):
+    """The same newsroom in both regimes: every article compared with every other, and
+    (as at 100,000 articles) candidates from the search backend on a stored vocabulary."""
+    if request.param == "search candidates":
+        settings.RELATED_FULL_SCAN_LIMIT = 2
     home = HomePageFactory()
     world = SectionPageFactory(parent=home, title="World", slug="world")
     made = {}
@@ -59,10 +63,13 @@ def test_publishing_computes_and_stores_related_lists(client, newsroom):
     assert set(item) == {"id", "url", "title"} and item["url"].startswith("http")
 
 
-def test_a_later_article_enters_earlier_lists(client, newsroom):
+def test_a_later_article_enters_earlier_lists(client, newsroom, settings):
     first = newsroom[("reservoir", 0)]
     latest = newsroom[("reservoir", 2)]
     assert latest.title in titles(client, first)[:2]
+    # The large-archive regime really ran: it keeps the archive's vocabulary.
+    large = len(newsroom) > settings.RELATED_FULL_SCAN_LIMIT
+    assert RelatedVocabulary.objects.exists() == large
 
 
 def test_pages_read_stored_lists_and_never_compute(client, newsroom):
