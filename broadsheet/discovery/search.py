@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from broadsheet.discovery import fulltext
 from broadsheet.newsroom import selectors as newsroom
 from broadsheet.newsroom.models import ArticlePage, SectionPage
 
@@ -63,9 +64,12 @@ def search_articles(
         )
     # Words only: operators and quotes mean different things to each backend (FTS5 fails
     # on a stray "="), and readers of a news site search for words.
-    words = " ".join(WORD.findall(query))
+    words = WORD.findall(query)
     try:
-        results = articles.search(words, operator="and")
+        if fulltext.available():
+            results = fulltext.RankedArticles(words, articles)
+        else:
+            results = articles.search(" ".join(words), operator="and")
         results.count()  # run it here, where a backend error can still become a message
     except Exception as error:  # a backend that chokes on a query must not become a 500
         log.warning("Search failed for %r: %s", words, error)
