@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test install lint format chromium screenshots bench-pages bench-anchoring bench-related clean
+.PHONY: run test install lint format chromium screenshots bench-pages bench-anchoring bench-related bench-discovery worker clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,11 @@ bench-anchoring: install
 # Related-article precision at 3 on generated story clusters.
 bench-related: install
 	$(BIN)/python bench/related.py
+
+# Search time and per-publication related cost at 100,000 articles (BENCH_ARTICLES).
+# Builds the archive once (about a minute) into var/bench/ and reuses it.
+bench-discovery: install
+	$(BIN)/python bench/discovery.py
 
 clean:
 	rm -rf $(VENV) var/test-* .pytest_cache

@@ -14,6 +14,7 @@ regimes, by the number of live articles:
 """
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -21,7 +22,7 @@ from django.db.models import QuerySet
 
 from broadsheet.discovery import fulltext
 from broadsheet.discovery.models import RelatedArticle, RelatedVocabulary
-from broadsheet.discovery.related import KEEP, MAX_TERMS, Doc, Index, Vocabulary
+from broadsheet.discovery.related import DECAY_DAYS, KEEP, MAX_TERMS, Doc, Index, Vocabulary
 from broadsheet.newsroom import selectors as newsroom
 from broadsheet.newsroom.models import ArticlePage
 
@@ -99,6 +100,12 @@ def stored_vocabulary(live_count: int) -> Vocabulary:
     return _loaded[key]
 
 
+def _search_ids(articles: QuerySet[ArticlePage], words: list[str], limit: int) -> set[int]:
+    if fulltext.available():
+        return set(fulltext.RankedArticles(words, articles, any_word=True).ids(limit))
+    return {page.pk for page in articles.search(" ".join(words), operator="or")[:limit]}
+
+
 def candidate_ids(doc: Doc, vocabulary: Vocabulary) -> set[int]:
     """Articles that may be related to `doc`: the search backend's best matches for its
     weightiest words, the most recent articles sharing one of its tags, and the articles
@@ -108,12 +115,18 @@ def candidate_ids(doc: Doc, vocabulary: Vocabulary) -> set[int]:
     words = vocabulary.top_words(doc.text, QUERY_WORDS)
     if words:
         try:
-            if fulltext.available():
-                found = fulltext.RankedArticles(words, others, any_word=True)
-                ids |= set(found.ids(CANDIDATES_FROM_SEARCH))
-            else:
-                matches = others.search(" ".join(words), operator="or")
-                ids |= {page.pk for page in matches[:CANDIDATES_FROM_SEARCH]}
+            # The best matches of the whole archive, and of the months around it (the
+            # recency decay makes those the likelier winners).
+            pools = [others]
+            if doc.published:
+                window = timedelta(days=3 * DECAY_DAYS)
+                pools.append(
+                    others.filter(
+                        first_published_at__range=(doc.published - window, doc.published + window)
+                    )
+                )
+            for pool in pools:
+                ids |= _search_ids(pool, words, CANDIDATES_FROM_SEARCH)
         except Exception as error:  # a search backend that fails must not lose the list
             log.warning("Related candidates: search failed for %s: %s", doc.id, error)
     if doc.tags:
