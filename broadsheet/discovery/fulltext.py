@@ -47,9 +47,12 @@ class RankedArticles:
         self.match = match_expression(words, any_word)
         self.content_type = ContentType.objects.get_for_model(queryset.model).pk
         entries = IndexEntry._meta.db_table
-        within, self.within_params = queryset.values("pk").query.sql_with_params()
+        within, self.within_params = queryset.order_by().values("pk").query.sql_with_params()
+        # CROSS JOIN makes SQLite read the FTS matches first and look up their entries;
+        # left to itself it scans every entry of the content type and probes the index
+        # for each (a second at 100,000 articles instead of milliseconds).
         self.from_where = (
-            f"FROM {entries}_fts f JOIN {entries} e ON f.rowid = e.id "
+            f"FROM {entries}_fts f CROSS JOIN {entries} e ON f.rowid = e.id "
             f"WHERE {entries}_fts MATCH %s AND e.content_type_id = %s "
             f"AND CAST(e.object_id AS INTEGER) IN ({within})"
         )
