@@ -13,6 +13,8 @@ from broadsheet.discovery.api import router as discovery_router
 from broadsheet.engagement.api import ApiError
 from broadsheet.engagement.api import router as engagement_router
 from broadsheet.newsroom.api import router as newsroom_router
+from broadsheet.notifications.api import router as notifications_router
+from broadsheet.ratelimit import RateLimited
 
 api = NinjaAPI(
     title="Broadsheet reader API",
@@ -41,6 +43,16 @@ def refused(request: HttpRequest, exc: ApiError) -> HttpResponse:
     )
 
 
+@api.exception_handler(RateLimited)
+def too_many(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    response = api.create_response(
+        request, {"detail": str(exc), "errors": {"rate": str(exc)}}, status=429
+    )
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 api.add_router("/", newsroom_router)
 api.add_router("/", engagement_router)
 api.add_router("/", discovery_router)
+api.add_router("/", notifications_router)

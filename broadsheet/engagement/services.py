@@ -30,6 +30,7 @@ from broadsheet.engagement.models import (
 )
 from broadsheet.engagement.rendering import render_comment
 from broadsheet.engagement.selectors import RatingResult
+from broadsheet.engagement.signals import announce_approved
 from broadsheet.moderation.verdicts import judge_comment
 
 
@@ -198,8 +199,27 @@ def post_comment(
         )
         if comment.status == Comment.Status.APPROVED:
             _count_approved(comment, +1)
+            announce_approved(comment, was_held=False)
         if passage:
             anchor_comment(comment, page, passage)
+    return comment
+
+
+@transaction.atomic
+def approve_comment(comment_id: int) -> Comment:
+    """A moderator lets a held comment through: counted, shown, and announced."""
+    comment = Comment.objects.select_for_update().filter(pk=comment_id).first()
+    if comment is None:
+        raise NotFound({"comment": "No such comment."})
+    if comment.status == Comment.Status.APPROVED:
+        return comment
+    if comment.status != Comment.Status.PENDING:
+        raise CommentError({"comment": "Only a held comment can be approved."})
+    comment.status = Comment.Status.APPROVED
+    comment.status_reason = ""
+    comment.save(update_fields=["status", "status_reason"])
+    _count_approved(comment, +1)
+    announce_approved(comment, was_held=True)
     return comment
 
 

@@ -6,6 +6,7 @@ enqueued when the publishing transaction commits.
 """
 
 from django.db import transaction
+from django.dispatch import Signal
 
 from broadsheet.engagement.models import Annotation
 
@@ -17,3 +18,15 @@ def reanchor_on_publish(sender, instance, **kwargs) -> None:
 
     page_id = instance.pk
     transaction.on_commit(lambda: reanchor_after_publish.enqueue(page_id))
+
+
+# Sent once a comment is visible to readers, after its transaction commits: on posting
+# when moderation lets it straight through, or when a moderator approves a held one
+# (was_held=True). Notifications listen; engagement knows nothing of them.
+comment_approved = Signal()  # kwargs: comment, was_held
+
+
+def announce_approved(comment, was_held: bool) -> None:
+    transaction.on_commit(
+        lambda: comment_approved.send(sender=type(comment), comment=comment, was_held=was_held)
+    )
