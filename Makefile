@@ -20,15 +20,21 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
-# Serve the demo newsroom on http://$(HOST):$(PORT) with the development server, and
-# publish scheduled articles every minute beside it.
+# Serve the demo newsroom on http://$(HOST):$(PORT) with the development server; beside
+# it, the task worker (emails, related lists, search index) and the scheduler (scheduled
+# publishing). Emails are printed to this terminal unless EMAIL_URL names an SMTP server.
 run: install
 	DEBUG=$${DEBUG:-1} $(BIN)/broadsheet migrate --noinput
 	DEBUG=$${DEBUG:-1} BASE_URL=$${BASE_URL:-http://$(HOST):$(PORT)} $(BIN)/broadsheet seed_demo --if-empty
-	@export DEBUG=$${DEBUG:-1}; \
+	@export DEBUG=$${DEBUG:-1} BASE_URL=$${BASE_URL:-http://$(HOST):$(PORT)}; \
 	$(BIN)/broadsheet scheduler & scheduler=$$!; \
-	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/broadsheet worker --no-reload & worker=$$!; \
+	trap 'kill $$scheduler $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/broadsheet runserver $(HOST):$(PORT)
+
+# The background task worker alone (production runs it beside the web server).
+worker: install
+	$(BIN)/broadsheet worker
 
 # The whole suite. Browser tests drive Debian's Chromium (installed here when missing).
 test: install chromium

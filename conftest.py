@@ -79,26 +79,44 @@ class _Inbox:
         return "250 OK"
 
 
+class _SmtpServer:
+    """aiosmtpd on a fixed loopback port, which a test can take down and bring back."""
+
+    def __init__(self, inbox: _Inbox, port: int):
+        self.inbox, self.port, self.controller = inbox, port, None
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
 @pytest.fixture
 def smtp_inbox(settings):
-    """A real SMTP server on loopback (aiosmtpd); Django's SMTP backend sends to it."""
+    """A real SMTP server on loopback (aiosmtpd); Django's SMTP backend sends to it.
+    `smtp_inbox.server.stop()` / `.start()` take it down and bring it back."""
     import socket
-
-    from aiosmtpd.controller import Controller
 
     with socket.socket() as probe:  # a free port on loopback
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
+    inbox.server = _SmtpServer(inbox, port)
+    inbox.server.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = port
+    settings.EMAIL_TIMEOUT = 5
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     yield inbox
-    controller.stop()
+    inbox.server.stop()
 
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")

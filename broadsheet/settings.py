@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "broadsheet.engagement",
     "broadsheet.moderation",
     "broadsheet.discovery",
+    "broadsheet.notifications",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -77,6 +78,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -154,6 +157,27 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Background tasks (the Django Tasks API; django-tasks on Django 5.2). "database" (the
+# default) stores them in the site's database for `broadsheet worker`; "immediate" runs
+# them inside the request (the test suite's default); "rq" uses Redis through
+# django-tasks-rq (pip install 'broadsheet[rq]', then `broadsheet rqworker default`).
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database")
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "rq": "django_tasks_rq.RQBackend",
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND must be one of {', '.join(_TASK_BACKENDS)}, not {TASKS_BACKEND!r}"
+    )
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
+if TASKS_BACKEND == "rq":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL.")
+    INSTALLED_APPS += ["django_rq"]
+    RQ_QUEUES = {"default": {"URL": REDIS_URL}}
 
 # Email: console by default, so `make run` shows mail in the terminal.
 EMAIL_URL = os.environ.get("EMAIL_URL", "")
@@ -233,6 +257,14 @@ COMMENTS_PREMODERATE = env_bool("COMMENTS_PREMODERATE")
 # Client addresses are taken from X-Forwarded-For only when the request comes from one
 # of these proxies; otherwise REMOTE_ADDR is the reader's address.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+
+# Comment notifications: at most one email per reader and article per this many minutes
+# (later events wait and go out together); SMTP failures retry with backoff from
+# NOTIFICATIONS_RETRY_SECONDS, doubling, at most an hour apart, NOTIFICATIONS_MAX_ATTEMPTS
+# times.
+NOTIFICATIONS_DIGEST_MINUTES = int(os.environ.get("NOTIFICATIONS_DIGEST_MINUTES", "15"))
+NOTIFICATIONS_RETRY_SECONDS = float(os.environ.get("NOTIFICATIONS_RETRY_SECONDS", "30"))
+NOTIFICATIONS_MAX_ATTEMPTS = int(os.environ.get("NOTIFICATIONS_MAX_ATTEMPTS", "48"))
 
 # Feeds: full article text in RSS/Atom items, or the standfirst only.
 FEEDS_FULL_TEXT = env_bool("FEEDS_FULL_TEXT")

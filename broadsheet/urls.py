@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("broadsheet.engagement.urls")),
+    path("", include("broadsheet.notifications.urls")),
     path("", include("broadsheet.discovery.urls")),
     path("", include("broadsheet.newsroom.urls")),
 ]

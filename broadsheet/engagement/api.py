@@ -181,11 +181,17 @@ class CommentIn(Schema):
         True,
         description="Guests: the client has asked the reader's consent to store name and email.",
     )
+    notify: Literal["", "comments", "replies"] = Field(
+        "", description="Also subscribe: to all new comments, or to replies to this one's author."
+    )
 
 
 class Created(Schema):
     id: int
     status: str
+    notifications: str = Field(
+        "", description="With notify: confirmation_sent, active, or why it was refused."
+    )
 
 
 @router.post(
@@ -199,11 +205,27 @@ def create_comment(
     try:
         fields = payload.dict()
         fields["parent_id"] = fields.pop("parent")
+        notify = fields.pop("notify")
         comment = services.post_comment(page_id=article_id, reader=reader, **fields)
     except services.CommentError as error:
         _raise(error)
     remember_reader(response, reader)
-    return Status(201, {"id": comment.pk, "status": comment.status})
+    notifications = ""
+    if notify:
+        from broadsheet.notifications.services import SubscriptionError, subscribe
+        from broadsheet.ratelimit import RateLimited
+
+        try:
+            notifications = subscribe(
+                article_id=article_id,
+                kind=notify,
+                email=payload.author_email,
+                user=reader.user,
+                client_hash=reader.ip_hash,
+            ).status
+        except (SubscriptionError, RateLimited) as error:
+            notifications = str(error)
+    return Status(201, {"id": comment.pk, "status": comment.status, "notifications": notifications})
 
 
 class VoteIn(Schema):

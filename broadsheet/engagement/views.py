@@ -28,7 +28,7 @@ from broadsheet.engagement.identity import (
 )
 from broadsheet.engagement.models import Comment
 
-FORM_FIELDS = ("body", "parent", "author_name", "author_email", "author_url")
+FORM_FIELDS = ("body", "parent", "author_name", "author_email", "author_url", "notify")
 QUOTE_FIELDS = ("quote_exact", "quote_prefix", "quote_suffix", "quote_start", "quote_end")
 
 
@@ -104,6 +104,33 @@ def thread_fragment(request: HttpRequest, page_id: int) -> HttpResponse:
     return TemplateResponse(request, template, context)
 
 
+def _notify_me(page, reader, values) -> str:
+    """The form's "Notify me of" choice, once the comment is in. A refused subscription
+    never loses the comment: the reader is told, and can subscribe later."""
+    from broadsheet.notifications.services import SubscriptionError, subscribe
+    from broadsheet.ratelimit import RateLimited
+
+    if values.get("notify") not in ("comments", "replies"):
+        return ""
+    try:
+        result = subscribe(
+            article_id=page.pk,
+            kind=values["notify"],
+            email=values["author_email"],
+            user=reader.user,
+            client_hash=reader.ip_hash,
+        )
+    except (SubscriptionError, RateLimited) as error:
+        return f"We could not set up your notifications: {error}"
+    if result.status == "confirmation_sent":
+        return "Check your inbox: confirm your email to get notifications."
+    return (
+        "You will be emailed about new comments."
+        if values["notify"] == "comments"
+        else ("You will be emailed when someone replies to you.")
+    )
+
+
 @csrf_exempt  # checked by hand below, so that a cached page degrades to a confirm step
 @require_POST
 def post_comment(request: HttpRequest, page_id: int) -> HttpResponse:
@@ -143,6 +170,7 @@ def post_comment(request: HttpRequest, page_id: int) -> HttpResponse:
             request, page, error.status, parent_id=parent_id, values=values, errors=error.errors
         )
 
+    notify_notice = _notify_me(page, reader, values)
     if request.htmx:
         comment.level = min(comment.depth + 1, _max_level())
         comment.replies = []
@@ -154,7 +182,11 @@ def post_comment(request: HttpRequest, page_id: int) -> HttpResponse:
         fresh_form = (
             render_to_string(
                 "engagement/form.html",
-                {**_form_context(request, page), "oob": True, "notice": "Thank you: posted."},
+                {
+                    **_form_context(request, page),
+                    "oob": True,
+                    "notice": " ".join(filter(None, ["Thank you: posted.", notify_notice])),
+                },
                 request=request,
             )
             if parent_id is None

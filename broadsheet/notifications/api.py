@@ -1,0 +1,89 @@
+"""Reader API for "notify me": subscribe, list and end subscriptions.
+
+POST is a write like any other: it needs the CSRF token from GET /api/v1/session.
+"""
+
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.responses import Status
+from pydantic import Field
+
+from broadsheet.engagement.api import ApiError, _require_csrf
+from broadsheet.engagement.identity import client_address, keyed_hash
+from broadsheet.notifications import services
+
+router = Router(tags=["notifications"])
+
+
+class SubscriptionIn(Schema):
+    article: int = Field(description="The article's id.")
+    email: str | None = Field(None, description="For guests; accounts use their verified email.")
+    kind: Literal["comments", "replies"]
+
+
+class SubscribeOut(Schema):
+    id: int
+    status: Literal["confirmation_sent", "active"]
+
+
+class SubscriptionOut(Schema):
+    id: int
+    kind: str
+    article: int | None
+    title: str
+    email: str
+
+
+def client_hash(request: HttpRequest) -> str:
+    return keyed_hash("address", client_address(request))  # as Reader.ip_hash
+
+
+def _signed_in(request: HttpRequest):
+    if not request.user.is_authenticated:
+        raise ApiError(401, {"user": "Sign in to see your subscriptions."})
+    return request.user
+
+
+@router.post(
+    "/subscriptions", response={202: SubscribeOut}, summary="Be emailed about new comments"
+)
+def subscribe(request: HttpRequest, payload: SubscriptionIn):
+    _require_csrf(request)
+    user = request.user if request.user.is_authenticated else None
+    try:
+        result = services.subscribe(
+            article_id=payload.article,
+            kind=payload.kind,
+            email=payload.email or "",
+            user=user,
+            client_hash=client_hash(request),
+        )
+    except services.SubscriptionError as error:
+        raise ApiError(error.status, error.errors) from error
+    return Status(202, {"id": result.subscription.pk, "status": result.status})
+
+
+@router.get("/subscriptions", response=list[SubscriptionOut], summary="My subscriptions")
+def my_subscriptions(request: HttpRequest):
+    return [
+        {
+            "id": s.pk,
+            "kind": s.kind,
+            "article": s.page_id,
+            "title": s.page.title if s.page else "",
+            "email": s.address.email,
+        }
+        for s in services.subscriptions_of(_signed_in(request))
+    ]
+
+
+@router.delete("/subscriptions/{subscription_id}", response={204: None}, summary="Unsubscribe")
+def end(request: HttpRequest, subscription_id: int):
+    _require_csrf(request)
+    try:
+        services.end_for_user(_signed_in(request), subscription_id)
+    except services.SubscriptionError as error:
+        raise ApiError(error.status, error.errors) from error
+    return Status(204, None)

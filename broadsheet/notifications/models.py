@@ -1,0 +1,121 @@
+"""Who asked to hear about what, and every email that follows from it.
+
+An `Address` receives nothing but a confirmation until it is confirmed (double opt-in).
+A `Notification` is one event for one address, unique per comment and address: the
+idempotency key. Notifications wait until their address's next `Delivery` for that
+article, which is one email (a digest when several events fell in the coalescing
+window) and is marked sent only once the SMTP server has taken it.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Address(models.Model):
+    email = models.EmailField(unique=True, help_text="Lower-cased.")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "addresses"
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class Subscription(models.Model):
+    class Kind(models.TextChoices):
+        COMMENTS = "comments", "All new comments"
+        REPLIES = "replies", "New replies to my comments"
+        MENTIONS = "mentions", "@mentions of me"
+        APPROVED = "approved", "My held comment was approved"
+
+    PER_ARTICLE = (Kind.COMMENTS, Kind.REPLIES)
+
+    address = models.ForeignKey(Address, on_delete=models.CASCADE, related_name="subscriptions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    page = models.ForeignKey(
+        "wagtailcore.Page",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Empty for an account's own kinds (mentions, approvals).",
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True, help_text="Unsubscribed.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["address", "page", "kind"],
+                condition=Q(page__isnull=False),
+                name="subscription_once_per_article",
+            ),
+            models.UniqueConstraint(
+                fields=["address", "kind"],
+                condition=Q(page__isnull=True),
+                name="subscription_once_per_account_kind",
+            ),
+        ]
+        indexes = [models.Index(fields=["page", "kind"], name="subscription_by_page")]
+
+    def __str__(self) -> str:
+        return f"{self.address} {self.kind} {self.page_id or ''}".strip()
+
+    @property
+    def active(self) -> bool:
+        return self.ended_at is None
+
+
+class Delivery(models.Model):
+    """One email to one address about one article (or about the account)."""
+
+    address = models.ForeignKey(Address, on_delete=models.CASCADE, related_name="deliveries")
+    page = models.ForeignKey(
+        "wagtailcore.Page", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        indexes = [models.Index(fields=["address", "page", "sent_at"], name="delivery_window")]
+
+    def __str__(self) -> str:
+        return f"{self.address} {self.page_id} {'sent' if self.sent_at else 'pending'}"
+
+
+class Notification(models.Model):
+    address = models.ForeignKey(Address, on_delete=models.CASCADE, related_name="notifications")
+    page = models.ForeignKey(
+        "wagtailcore.Page", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    comment = models.ForeignKey("engagement.Comment", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Subscription.Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    delivery = models.ForeignKey(
+        Delivery, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["address", "comment"], name="notify_once_per_comment")
+        ]
+        indexes = [models.Index(fields=["address", "page", "delivery"], name="notification_wait")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.comment_id} -> {self.address}"

@@ -1,0 +1,435 @@
+"""Subscriptions, double opt-in, and turning approved comments into emails.
+
+Every reader-facing write is here (views and the API only translate). The rules:
+- an address gets nothing but a confirmation until it is confirmed; an account's
+  verified email is confirmed already;
+- subscription requests and confirmation emails are limited per address, per keyed
+  client address and per article (the subscribe-anyone and mass-mail flaws);
+- each event reaches an address once (Notification is unique per comment and address),
+  at most one email per address and article per NOTIFICATIONS_DIGEST_MINUTES; events
+  in between wait for the next email, which lists them all.
+"""
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from wagtail.models import Page
+
+from broadsheet.engagement.models import Comment
+from broadsheet.notifications.models import Address, Delivery, Notification, Subscription
+from broadsheet.ratelimit import Limit, check_all
+
+log = logging.getLogger(__name__)
+Kind = Subscription.Kind
+MENTION = re.compile(r"(?<![\w@])@(\w[\w.+-]{0,148}\w)")
+
+SUBSCRIBE_PER_ADDRESS = Limit("subscribe-address", 10, 3600)
+SUBSCRIBE_PER_CLIENT = Limit("subscribe-client", 30, 3600)
+SUBSCRIBE_PER_ARTICLE = Limit("subscribe-article", 200, 3600)
+CONFIRMATIONS_PER_ADDRESS = Limit("confirm-address", 3, 24 * 3600)
+CONFIRMATIONS_PER_CLIENT = Limit("confirm-client", 10, 3600)
+CONFIRMATIONS_PER_ARTICLE = Limit("confirm-article", 50, 3600)
+CONFIRMATION_QUIET = timedelta(minutes=10)  # no second confirmation sooner than this
+
+
+class SubscriptionError(Exception):
+    """A request we refuse, with a message per field (400) or a status of its own."""
+
+    status = 400
+
+    def __init__(self, errors: dict[str, str], status: int | None = None):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+        if status:
+            self.status = status
+
+
+@dataclass
+class Subscribed:
+    subscription: Subscription
+    status: str  # "active" or "confirmation_sent"
+
+
+def normalise_email(email: str) -> str:
+    email = (email or "").strip()
+    validate_email(email)
+    return email.lower()
+
+
+def verified_email(user) -> str:
+    """The account's verified primary address (allauth), or ""."""
+    if user is None:
+        return ""
+    from allauth.account.models import EmailAddress
+
+    address = (
+        EmailAddress.objects.filter(user=user, verified=True)
+        .order_by("-primary", "pk")
+        .values_list("email", flat=True)
+        .first()
+    )
+    return (address or "").lower()
+
+
+def _article(article_id) -> Page:
+    from broadsheet.engagement.services import comments_state
+
+    page = Page.objects.live().public().filter(pk=article_id).first() if article_id else None
+    if page is None or not comments_state(page).accepts:
+        raise SubscriptionError({"article": "No such article."}, status=400)
+    return page
+
+
+def subscribe(
+    *, article_id, kind: str, email: str = "", user=None, client_hash: str = ""
+) -> Subscribed:
+    """Subscribe an address to an article's comments or to replies to its comments.
+
+    Accounts subscribe their verified address (an `email` is then ignored); guests name
+    one, which is confirmed by email first. Refused with SubscriptionError (400) or
+    RateLimited (429); nothing is stored when either is raised.
+    """
+    errors: dict[str, str] = {}
+    if kind not in Subscription.PER_ARTICLE:
+        errors["kind"] = "Choose “comments” (all new comments) or “replies” (replies to yours)."
+    account_email = verified_email(user)
+    if account_email:
+        email = account_email
+    else:
+        try:
+            email = normalise_email(email)
+        except ValidationError:
+            errors["email"] = "Enter a valid email address."
+    try:
+        page = _article(article_id)
+    except SubscriptionError as error:
+        errors.update(error.errors)
+    if errors:
+        raise SubscriptionError(errors)
+    check_all(
+        [
+            (SUBSCRIBE_PER_ADDRESS, email),
+            (SUBSCRIBE_PER_CLIENT, client_hash),
+            (SUBSCRIBE_PER_ARTICLE, str(page.pk)),
+        ]
+    )
+    with transaction.atomic():
+        address, _ = Address.objects.get_or_create(email=email)
+        if account_email and not address.confirmed:
+            address.confirmed_at = timezone.now()
+            address.save(update_fields=["confirmed_at"])
+        subscription, created = Subscription.objects.get_or_create(
+            address=address, page=page, kind=kind, defaults={"user": user}
+        )
+        if not created and subscription.ended_at:
+            subscription.ended_at = None
+            subscription.save(update_fields=["ended_at"])
+        if address.confirmed:
+            return Subscribed(subscription, "active")
+        request_confirmation(address, client_hash=client_hash, page_id=page.pk)
+    return Subscribed(subscription, "confirmation_sent")
+
+
+def request_confirmation(address: Address, *, client_hash: str, page_id: int | None) -> None:
+    """Send the double opt-in email, unless one went out in the last few minutes (the
+    reader's inbox has it; a repeat would only help someone flood it)."""
+    now = timezone.now()
+    if address.confirmation_sent_at and now - address.confirmation_sent_at < CONFIRMATION_QUIET:
+        return
+    check_all(
+        [
+            (CONFIRMATIONS_PER_ADDRESS, address.email),
+            (CONFIRMATIONS_PER_CLIENT, client_hash),
+            (CONFIRMATIONS_PER_ARTICLE, str(page_id or "")),
+        ],
+        message="We have sent this address several confirmation emails already: "
+        "please look for them, or try again later.",
+    )
+    Address.objects.filter(pk=address.pk).update(confirmation_sent_at=now)
+    from broadsheet.notifications.tasks import send_confirmation_task
+
+    address_id = address.pk
+    transaction.on_commit(lambda: send_confirmation_task.enqueue(address_id))
+
+
+def confirm(address_id: int) -> Address:
+    address = Address.objects.get(pk=address_id)
+    if not address.confirmed:
+        address.confirmed_at = timezone.now()
+        address.save(update_fields=["confirmed_at"])
+    return address
+
+
+def end_subscription(subscription_id: int) -> Subscription | None:
+    """Unsubscribe: idempotent, and pending notifications of it are dropped."""
+    subscription = Subscription.objects.filter(pk=subscription_id).first()
+    if subscription is None:
+        return None
+    if subscription.ended_at is None:
+        subscription.ended_at = timezone.now()
+        subscription.save(update_fields=["ended_at"])
+    pending = Notification.objects.filter(
+        address_id=subscription.address_id, kind=subscription.kind, delivery__isnull=True
+    )
+    if subscription.page_id:
+        pending = pending.filter(page_id=subscription.page_id)
+    pending.delete()
+    return subscription
+
+
+def end_all(address_id: int) -> int:
+    ids = list(
+        Subscription.objects.filter(address_id=address_id, ended_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    for subscription_id in ids:
+        end_subscription(subscription_id)
+    return len(ids)
+
+
+def active_subscriptions(address_id: int):
+    return (
+        Subscription.objects.filter(address_id=address_id, ended_at__isnull=True)
+        .select_related("page")
+        .order_by("-created_at")
+    )
+
+
+def subscriptions_of(user):
+    return (
+        Subscription.objects.filter(user=user, ended_at__isnull=True)
+        .select_related("page", "address")
+        .order_by("-created_at")
+    )
+
+
+def end_for_user(user, subscription_id: int) -> None:
+    if not Subscription.objects.filter(pk=subscription_id, user=user).exists():
+        raise SubscriptionError({"subscription": "No such subscription."}, status=404)
+    end_subscription(subscription_id)
+
+
+def ensure_account_kinds(user) -> None:
+    """Accounts with a verified address hear about mentions and approvals unless they
+    said no (an ended subscription stays ended)."""
+    email = verified_email(user)
+    if not email:
+        return
+    address, _ = Address.objects.get_or_create(email=email)
+    if not address.confirmed:
+        Address.objects.filter(pk=address.pk).update(confirmed_at=timezone.now())
+    for kind in (Kind.MENTIONS, Kind.APPROVED):
+        Subscription.objects.get_or_create(
+            address=address, page=None, kind=kind, defaults={"user": user}
+        )
+
+
+# --- From an approved comment to notifications ---------------------------------------
+
+
+def _author_email(comment: Comment) -> str:
+    if comment.user_id:
+        return verified_email(comment.user)
+    return (comment.guest_email or "").lower()
+
+
+def recipients_for(comment: Comment, was_held: bool) -> dict[int, tuple[str, int | None]]:
+    """Confirmed addresses to tell about `comment`: {address id: (kind, page id)}. The
+    most personal reason wins when several apply; the author is never told of their own
+    comment (except of its approval)."""
+    found: dict[int, tuple[str, int | None]] = {}
+    author = _author_email(comment)
+    active = Subscription.objects.filter(ended_at__isnull=True, address__confirmed_at__isnull=False)
+
+    def add(subscriptions, kind):
+        for address_id, email, page_id in subscriptions.values_list(
+            "address_id", "address__email", "page_id"
+        ):
+            if email != author or kind == Kind.APPROVED:
+                found.setdefault(address_id, (kind, page_id or comment.page_id))
+
+    if was_held and comment.user_id:
+        ensure_account_kinds(comment.user)
+        add(active.filter(kind=Kind.APPROVED, page=None, user_id=comment.user_id), Kind.APPROVED)
+    mentioned = mentioned_users(comment.body)
+    for user in mentioned:
+        ensure_account_kinds(user)
+    if mentioned:
+        add(active.filter(kind=Kind.MENTIONS, page=None, user__in=mentioned), Kind.MENTIONS)
+    if comment.parent_id:
+        parent = Comment.objects.filter(pk=comment.parent_id).first()
+        parent_email = _author_email(parent) if parent else ""
+        if parent_email:
+            add(
+                active.filter(
+                    kind=Kind.REPLIES, page_id=comment.page_id, address__email=parent_email
+                ),
+                Kind.REPLIES,
+            )
+    add(active.filter(kind=Kind.COMMENTS, page_id=comment.page_id), Kind.COMMENTS)
+    return found
+
+
+def mentioned_users(text: str) -> list:
+    """Accounts named as @username in a comment (case ignored; at most ten per comment)."""
+    names = list(dict.fromkeys(name.lower() for name in MENTION.findall(text)))[:10]
+    if not names:
+        return []
+    query = Q()
+    for name in names:
+        query |= Q(username__iexact=name)
+    return list(get_user_model().objects.filter(query))
+
+
+def notify_comment(comment_id: int, was_held: bool = False) -> int:
+    """Record a notification per recipient (once, whatever retries happen) and schedule
+    each address's next email for the article."""
+    comment = Comment.objects.filter(pk=comment_id, status=Comment.Status.APPROVED).first()
+    if comment is None:
+        return 0
+    made = 0
+    for address_id, (kind, page_id) in recipients_for(comment, was_held).items():
+        try:
+            with transaction.atomic():
+                waiting = Notification.objects.filter(
+                    address_id=address_id, page_id=page_id, delivery__isnull=True
+                ).exists()
+                Notification.objects.create(
+                    address_id=address_id, page_id=page_id, comment=comment, kind=kind
+                )
+        except IntegrityError:  # this event reached this address already
+            continue
+        made += 1
+        if not waiting:  # else the email already scheduled will carry this one too
+            schedule_delivery(address_id, page_id)
+    return made
+
+
+def window() -> timedelta:
+    return timedelta(minutes=settings.NOTIFICATIONS_DIGEST_MINUTES)
+
+
+def _last_delivery(address_id: int, page_id: int | None):
+    """When the last email to this address about this article was started: the window
+    counts from there, so an email being sent right now also holds the next one back."""
+    return (
+        Delivery.objects.filter(address_id=address_id, page_id=page_id)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+
+
+def schedule_delivery(address_id: int, page_id: int | None) -> None:
+    from broadsheet.notifications.tasks import collect_task
+
+    last = _last_delivery(address_id, page_id)
+    when = last + window() if last and last + window() > timezone.now() else None
+    task = collect_task.using(run_after=when) if when else collect_task
+    transaction.on_commit(lambda: task.enqueue(address_id, page_id))
+
+
+def collect(address_id: int, page_id: int | None) -> int | None:
+    """Gather the waiting notifications of an address and article into one Delivery.
+
+    Returns the delivery's id, or None when there is nothing to send yet (the window
+    since the last email is still open: a later collect is scheduled)."""
+    with transaction.atomic():
+        last = _last_delivery(address_id, page_id)
+        if last and last + window() > timezone.now():
+            schedule_delivery(address_id, page_id)
+            return None
+        waiting = Notification.objects.filter(
+            address_id=address_id, page_id=page_id, delivery__isnull=True
+        )
+        if not waiting.exists():
+            return None
+        delivery = Delivery.objects.create(address_id=address_id, page_id=page_id)
+        waiting.update(delivery=delivery)
+    return delivery.pk
+
+
+# --- Sending ------------------------------------------------------------------------
+
+CLAIM = timedelta(minutes=5)  # a worker that dies mid-send frees its delivery after this
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min ... capped at an hour (NOTIFICATIONS_RETRY_SECONDS is the base)."""
+    seconds = settings.NOTIFICATIONS_RETRY_SECONDS * 2 ** max(0, attempts - 1)
+    return timedelta(seconds=min(3600, seconds))
+
+
+def send_delivery(delivery_id: int) -> str:
+    """Send one delivery's email, once. On an SMTP failure the delivery is released and a
+    retry scheduled with backoff; it is marked sent only after the server accepted it."""
+    from broadsheet.notifications import emails
+    from broadsheet.notifications.tasks import send_delivery_task
+
+    now = timezone.now()
+    claimed = (
+        Delivery.objects.filter(pk=delivery_id, sent_at__isnull=True)
+        .exclude(claimed_until__gt=now)
+        .update(claimed_until=now + CLAIM)
+    )
+    if not claimed:
+        return "skipped"  # sent already, or another worker has it
+    delivery = Delivery.objects.select_related("address", "page").get(pk=delivery_id)
+    notifications = list(
+        delivery.notifications.select_related("comment", "comment__user").order_by(
+            "comment__created_at", "pk"
+        )
+    )
+    if not notifications or not delivery.address.confirmed or delivery.page is None:
+        delivery.delete()  # everything in it was unsubscribed meanwhile
+        return "empty"
+    try:
+        emails.notification(delivery, notifications).send()
+    except Exception as error:  # SMTP refused, unreachable, timed out: try again later
+        attempts = delivery.attempts + 1
+        Delivery.objects.filter(pk=delivery_id).update(
+            attempts=attempts, last_error=str(error)[:300], claimed_until=None
+        )
+        if attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
+            log.error(
+                "Giving up on delivery %s after %s attempts: %s", delivery_id, attempts, error
+            )
+            return "abandoned"
+        log.warning("Delivery %s failed (attempt %s), retrying: %s", delivery_id, attempts, error)
+        send_delivery_task.using(run_after=timezone.now() + backoff(attempts)).enqueue(delivery_id)
+        return "retry"
+    Delivery.objects.filter(pk=delivery_id).update(
+        sent_at=timezone.now(), attempts=delivery.attempts + 1, claimed_until=None, last_error=""
+    )
+    return "sent"
+
+
+def send_confirmation(address_id: int, attempt: int = 1) -> str:
+    from broadsheet.notifications import emails
+    from broadsheet.notifications.tasks import send_confirmation_task
+
+    address = Address.objects.filter(pk=address_id).first()
+    if address is None or address.confirmed:
+        return "skipped"
+    try:
+        emails.confirmation(address).send()
+    except Exception as error:
+        if attempt >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
+            log.error("Giving up on confirming %s: %s", address_id, error)
+            return "abandoned"
+        log.warning("Confirmation to %s failed (attempt %s): %s", address_id, attempt, error)
+        send_confirmation_task.using(run_after=timezone.now() + backoff(attempt)).enqueue(
+            address_id, attempt + 1
+        )
+        return "retry"
+    return "sent"

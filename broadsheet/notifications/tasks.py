@@ -1,0 +1,29 @@
+"""Notification work for the task worker (`broadsheet worker`): never in a reader's
+request. Each task is safe to run twice: the services check before they send."""
+
+from django_tasks import task
+
+from broadsheet.notifications import services
+
+
+@task()
+def notify_comment_task(comment_id: int, was_held: bool = False) -> int:
+    return services.notify_comment(comment_id, was_held)
+
+
+@task()
+def collect_task(address_id: int, page_id: int | None) -> str:
+    delivery_id = services.collect(address_id, page_id)
+    if delivery_id is None:
+        return "waiting"
+    return services.send_delivery(delivery_id)
+
+
+@task()
+def send_delivery_task(delivery_id: int) -> str:
+    return services.send_delivery(delivery_id)
+
+
+@task()
+def send_confirmation_task(address_id: int, attempt: int = 1) -> str:
+    return services.send_confirmation(address_id, attempt)

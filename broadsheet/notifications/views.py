@@ -1,0 +1,109 @@
+"""The pages emailed links open: confirm an address, unsubscribe, manage subscriptions.
+
+A GET never changes anything (mail scanners follow links); each page has a button that
+POSTs. The unsubscribe URL also takes RFC 8058's one-click POST from mail clients, which
+carries no CSRF token: the signed token in the URL is the authority there.
+"""
+
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from broadsheet.notifications import services, tokens
+from broadsheet.notifications.models import Address, Subscription
+
+
+def _page(request, template, context, status=200) -> HttpResponse:
+    response = TemplateResponse(request, f"notifications/{template}.html", context, status=status)
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _bad_link(request, error: Exception) -> HttpResponse:
+    return _page(request, "message", {"title": "Link not valid", "message": str(error)}, 400)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        address_id, email = tokens.read_confirm(token)
+        address = Address.objects.filter(pk=address_id, email=email).first()
+        if address is None:
+            raise tokens.BadToken("This address is no longer subscribed to anything.")
+    except tokens.BadToken as error:
+        return _bad_link(request, error)
+    if request.method == "POST":
+        services.confirm(address.pk)
+        return _page(
+            request,
+            "confirmed",
+            {
+                "address": address,
+                "subscriptions": services.active_subscriptions(address.pk),
+                "manage_token": tokens.manage_token(address.pk),
+            },
+        )
+    return _page(request, "confirm", {"address": address, "token": token})
+
+
+@never_cache
+@csrf_exempt  # RFC 8058 one-click: the mail client's POST has no CSRF token
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        address_id, subscription_ids = tokens.read_unsubscribe(token)
+    except tokens.BadToken as error:
+        return _bad_link(request, error)
+    subscriptions = Subscription.objects.filter(
+        pk__in=subscription_ids, address_id=address_id
+    ).select_related("page", "address")
+    if request.method == "POST":
+        for subscription in subscriptions:
+            services.end_subscription(subscription.pk)
+        return _page(
+            request,
+            "unsubscribed",
+            {"subscriptions": subscriptions, "manage_token": tokens.manage_token(address_id)},
+        )
+    return _page(request, "unsubscribe", {"subscriptions": subscriptions, "token": token})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def manage(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        address_id = tokens.read_manage(token)
+    except tokens.BadToken as error:
+        return _bad_link(request, error)
+    address = Address.objects.filter(pk=address_id).first()
+    if address is None:
+        return _bad_link(request, tokens.BadToken("This address has no subscriptions."))
+    notice = ""
+    if request.method == "POST":
+        end = request.POST.get("end", "")
+        if end == "all":
+            count = services.end_all(address.pk)
+            notice = f"Stopped {count} subscription{'s' * (count != 1)}."
+        elif end.isdigit() and Subscription.objects.filter(pk=end, address=address).exists():
+            services.end_subscription(int(end))
+            notice = "Subscription stopped."
+        else:
+            return _page(
+                request,
+                "message",
+                {"title": "Nothing changed", "message": "Choose a subscription to stop."},
+                400,
+            )
+    return _page(
+        request,
+        "manage",
+        {
+            "address": address,
+            "subscriptions": services.active_subscriptions(address.pk),
+            "notice": notice,
+            "token": token,
+        },
+    )

@@ -1,0 +1,11 @@
+"""Environment defaults for the test suite, loaded by pytest (`-p broadsheet.pytest_env`
+in pyproject.toml) before pytest-django reads the settings.
+
+Background tasks run inside the request in tests, so that a publication's search index
+and related lists are there when the test looks. The notification tests switch to the
+database backend and run the real worker (broadsheet/notifications/tests).
+"""
+
+import os
+
+os.environ.setdefault("TASKS_BACKEND", "immediate")
