@@ -29,10 +29,7 @@ def _bad_link(request, error: Exception) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        address_id, email = tokens.read_confirm(token)
-        address = Address.objects.filter(pk=address_id, email=email).first()
-        if address is None:
-            raise tokens.BadToken("This address is no longer subscribed to anything.")
+        address = tokens.read_confirm(token)
     except tokens.BadToken as error:
         return _bad_link(request, error)
     if request.method == "POST":
