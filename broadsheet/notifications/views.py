@@ -6,13 +6,18 @@ carries no CSRF token: the signed token in the URL is the authority there.
 """
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
+from wagtail.models import Page
 
+from broadsheet.engagement.identity import client_address, keyed_hash
+from broadsheet.engagement.views import csrf_ok
 from broadsheet.notifications import services, tokens
 from broadsheet.notifications.models import Address, Subscription
+from broadsheet.ratelimit import RateLimited
 
 
 def _page(request, template, context, status=200) -> HttpResponse:
@@ -104,3 +109,39 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
             "token": token,
         },
     )
+
+
+@never_cache
+@csrf_exempt  # checked by hand: a cached article page degrades to a confirm step
+@require_POST
+def subscribe(request: HttpRequest, page_id: int) -> HttpResponse:
+    """ "Notify me" without commenting, for readers without JavaScript as for others."""
+    article = get_object_or_404(Page.objects.live().public(), pk=page_id).specific
+    email = request.POST.get("email", "").strip()[:254]
+    context = {"article": article, "email": email, "done": "", "error": "", "notice": ""}
+    if not csrf_ok(request):
+        context["notice"] = "Please confirm: press “Notify me” again."
+        return _page(request, "subscribe_page", context, 403)
+    user = request.user if request.user.is_authenticated else None
+    try:
+        result = services.subscribe(
+            article_id=article.pk,
+            kind=request.POST.get("kind", "comments"),
+            email=email,
+            user=user,
+            client_hash=keyed_hash("address", client_address(request)),
+        )
+    except services.SubscriptionError as error:
+        context["error"] = " ".join(error.errors.values())
+        return _page(request, "subscribe_page", context, error.status)
+    except RateLimited as error:
+        context["error"] = str(error)
+        response = _page(request, "subscribe_page", context, 429)
+        response["Retry-After"] = str(error.retry_after)
+        return response
+    context["done"] = (
+        "Check your inbox: press the button in the email we sent to confirm your address."
+        if result.status == "confirmation_sent"
+        else "Done: you will be emailed about new comments."
+    )
+    return _page(request, "subscribe_page", context, 200)

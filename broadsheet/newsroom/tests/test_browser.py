@@ -47,5 +47,11 @@ def test_reader_opens_an_article_and_sees_figure_and_byline(site_server, chromiu
         assert page.locator("h1#headline").inner_text().startswith("Border talks stall")
         if screenshots:
             page.screenshot(path=f"{screenshots}/article.png", full_page=True)
+            form = page.locator("#comments-section").bounding_box()
+            page.screenshot(
+                path=f"{screenshots}/comment-form.png",
+                full_page=True,
+                clip={"x": 0, "y": form["y"] - 20, "width": 1280, "height": 1100},
+            )
 
     assert problems == []

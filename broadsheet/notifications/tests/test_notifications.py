@@ -271,3 +271,30 @@ def test_bad_requests_are_400_and_change_nothing(article, make_reader, queue):
     )
     assert no_token.status_code == 403
     assert not Subscription.objects.exists()
+
+
+def test_subscribing_without_commenting_from_the_article_page(
+    article, make_reader, smtp_inbox, queue
+):
+    """The form under the comment form works without JavaScript: the cached page has no
+    token, so the first POST asks to confirm (nothing stored), the second subscribes."""
+    client = Client(enforce_csrf_checks=True)
+    page = client.get(article.url).content.decode()
+    assert f'action="/notifications/subscribe/{article.pk}/"' in page
+
+    first = client.post(f"/notifications/subscribe/{article.pk}/", {"email": ALICE})
+    assert first.status_code == 403 and not Subscription.objects.exists()
+    token = first.context["csrf_token"]
+    second = client.post(
+        f"/notifications/subscribe/{article.pk}/",
+        {"email": ALICE, "kind": "comments", "csrfmiddlewaretoken": str(token)},
+    )
+    assert second.status_code == 200 and b"Check your inbox" in second.content
+    queue.run()
+    assert len(to(smtp_inbox, ALICE)) == 1
+
+    bad = client.post(
+        f"/notifications/subscribe/{article.pk}/",
+        {"email": "nope", "kind": "comments", "csrfmiddlewaretoken": str(token)},
+    )
+    assert bad.status_code == 400 and b"valid email" in bad.content
