@@ -33,6 +33,8 @@ class ApiError(HttpError):
 
 
 def _raise(error: services.CommentError):
+    if isinstance(error, services.Throttled):
+        raise error.limited  # 429 with Retry-After, by the API's handler
     raise ApiError(error.status, error.errors)
 
 

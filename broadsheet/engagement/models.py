@@ -18,6 +18,7 @@ class Comment(models.Model):
         APPROVED = "approved", "Approved"
         SPAM = "spam", "Spam"
         REMOVED = "removed", "Removed"
+        SHADOW = "shadow", "Shadow-banned (seen by its author only)"
 
     page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
     parent = models.ForeignKey(

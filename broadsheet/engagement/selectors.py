@@ -59,10 +59,11 @@ def _shown(reader: Reader | None) -> Q:
     """Approved comments, removed ones (kept as placeholders when they have replies) and
     the reader's own comments awaiting moderation."""
     q = Q(status__in=[Comment.Status.APPROVED, Comment.Status.REMOVED])
+    own = [Comment.Status.PENDING, Comment.Status.SHADOW]  # a shadow ban looks like nothing
     if reader is not None and reader.user is not None:
-        q |= Q(status=Comment.Status.PENDING, user=reader.user)
+        q |= Q(status__in=own, user=reader.user)
     elif reader is not None and reader.guest_key:
-        q |= Q(status=Comment.Status.PENDING, user__isnull=True, guest_key=reader.guest_key)
+        q |= Q(status__in=own, user__isnull=True, guest_key=reader.guest_key)
     return q
 
 

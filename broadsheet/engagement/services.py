@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max, OuterRef, Subquery
+from django.db.models import Count, F, Max, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from wagtail.models import Page
@@ -31,7 +31,8 @@ from broadsheet.engagement.models import (
 from broadsheet.engagement.rendering import render_comment
 from broadsheet.engagement.selectors import RatingResult
 from broadsheet.engagement.signals import announce_approved
-from broadsheet.moderation.verdicts import judge_comment
+from broadsheet.moderation.verdicts import CLOSED, REFUSED, discussion_mode, judge_comment
+from broadsheet.ratelimit import Limit, RateLimited, check_all
 
 
 class CommentError(Exception):
@@ -48,6 +49,34 @@ class CommentError(Exception):
     @property
     def message(self) -> str:
         return " ".join(self.errors.values())
+
+
+class Throttled(CommentError):
+    """Over a rate limit: 429, with the seconds to wait."""
+
+    status = 429
+
+    def __init__(self, limited: RateLimited):
+        super().__init__({"rate": str(limited)})
+        self.limited = limited
+        self.retry_after = limited.retry_after
+
+
+def _limit(reader: Reader, action: str) -> None:
+    """Per identity and per keyed client address (see broadsheet.ratelimit)."""
+    identity_limit, address_limit = LIMITS[action]
+    try:
+        check_all([(identity_limit, reader.voter), (address_limit, reader.ip_hash)])
+    except RateLimited as limited:
+        raise Throttled(limited) from limited
+
+
+LIMITS = {
+    "comment": (Limit("comment-identity", 10, 600), Limit("comment-address", 30, 600)),
+    "vote": (Limit("vote-identity", 120, 600), Limit("vote-address", 300, 600)),
+    "rating": (Limit("rating-identity", 30, 600), Limit("rating-address", 100, 600)),
+    "report": (Limit("report-identity", 20, 3600), Limit("report-address", 50, 3600)),
+}
 
 
 class NotFound(CommentError):
@@ -77,6 +106,8 @@ def comments_state(page: Page) -> CommentsState:
         return CommentsState(False, False, "This page does not take comments.")
     if not getattr(specific, "comments_open", True):
         return CommentsState(True, False, "Comments are closed on this article.")
+    if discussion_mode(page) == CLOSED:
+        return CommentsState(True, False, "Comments are closed in this section.")
     days = settings.COMMENTS_CLOSE_AFTER_DAYS
     published = page.first_published_at
     if days > 0 and published and timezone.now() - published > timedelta(days=days):
@@ -179,7 +210,22 @@ def post_comment(
     if errors:
         raise CommentError(errors)
 
-    verdict = judge_comment(text=body, is_guest=reader.user is None, page_id=page.pk)
+    _limit(reader, "comment")
+    email = author_email.strip().lower() if reader.user is None else ""
+    verdict = judge_comment(
+        text=body,
+        is_guest=reader.user is None,
+        page_id=page.pk,
+        user_id=reader.user.pk if reader.user else None,
+        email=email or (getattr(reader.user, "email", "") or "").lower(),
+        ip_hash=reader.ip_hash,
+        approved_before=reader.user is not None
+        or Comment.objects.filter(
+            guest_email__iexact=email, status=Comment.Status.APPROVED
+        ).exists(),
+    )
+    if verdict.status == REFUSED:
+        raise CommentError({"body": verdict.reason}, status=verdict.http_status)
     with transaction.atomic():
         comment = Comment.objects.create(
             page_id=page.pk,
@@ -206,21 +252,32 @@ def post_comment(
 
 
 @transaction.atomic
-def approve_comment(comment_id: int) -> Comment:
-    """A moderator lets a held comment through: counted, shown, and announced."""
+def set_status(comment_id: int, status: str, reason: str = "") -> Comment:
+    """A moderator's (or the report rule's) change of a comment's status, with the counts
+    kept right and an approval announced. Returns the comment; unchanged when it had the
+    status already."""
     comment = Comment.objects.select_for_update().filter(pk=comment_id).first()
     if comment is None:
         raise NotFound({"comment": "No such comment."})
-    if comment.status == Comment.Status.APPROVED:
+    if status not in Comment.Status.values:
+        raise CommentError({"status": f"Unknown status {status!r}."})
+    old = comment.status
+    if old == status:
         return comment
-    if comment.status != Comment.Status.PENDING:
-        raise CommentError({"comment": "Only a held comment can be approved."})
-    comment.status = Comment.Status.APPROVED
-    comment.status_reason = ""
+    comment.status = status
+    comment.status_reason = reason[:200]
     comment.save(update_fields=["status", "status_reason"])
-    _count_approved(comment, +1)
-    announce_approved(comment, was_held=True)
+    if old == Comment.Status.APPROVED:
+        _count_approved(comment, -1)
+    elif status == Comment.Status.APPROVED:
+        _count_approved(comment, +1)
+        announce_approved(comment, was_held=old == Comment.Status.PENDING)
     return comment
+
+
+def approve_comment(comment_id: int) -> Comment:
+    """A moderator lets a held comment through: counted, shown, and announced."""
+    return set_status(comment_id, Comment.Status.APPROVED)
 
 
 def anchor_comment(
@@ -455,6 +512,7 @@ def cast_vote(*, comment_id: int, reader: Reader, value: int) -> VoteResult:
         raise CommentError({"value": "A vote is 1, -1, or 0 to withdraw."})
     if not reader.voter:
         raise Forbidden({"form": "Voting needs cookies to be enabled."})
+    _limit(reader, "vote")
     for attempt in range(3):
         try:
             return _cast_vote(comment_id, reader, value)
@@ -535,6 +593,14 @@ def recount(page_id: int | None = None) -> int:
                 page_id=row["page_id"],
                 defaults={"comment_count": row["n"], "last_comment_at": row["last"]},
             )
+        ratings, summaries = Rating.objects.all(), RatingSummary.objects.all()
+        if page_id is not None:
+            ratings, summaries = ratings.filter(page_id=page_id), summaries.filter(page_id=page_id)
+        summaries.update(count=0, total=0)
+        for row in ratings.values("page_id").annotate(n=Count("pk"), total=Sum("stars")):
+            RatingSummary.objects.update_or_create(
+                page_id=row["page_id"], defaults={"count": row["n"], "total": row["total"]}
+            )
     return comments.count()
 
 
@@ -559,6 +625,7 @@ def rate_page(*, page_id: int, reader: Reader, stars) -> RatingResult:
         raise Forbidden({"stars": reason})
     if not reader.voter:
         raise Forbidden({"form": "Rating needs cookies to be enabled."})
+    _limit(reader, "rating")
     for attempt in range(3):
         try:
             return _rate(page, reader, stars)

@@ -169,6 +169,17 @@ class SectionPage(Page):
     ratings_enabled = models.BooleanField(
         default=True, help_text="Readers may rate this section's articles (1 to 5 stars)."
     )
+    comments_mode = models.CharField(
+        "comments",
+        max_length=12,
+        choices=[
+            ("open", "Open"),
+            ("premoderated", "Pre-moderated: every comment is held for review"),
+            ("closed", "Closed"),
+        ],
+        default="open",
+        help_text="For every article of this section (an article can still close its own).",
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -176,6 +187,7 @@ class SectionPage(Page):
         MultiFieldPanel([FieldPanel("is_column"), FieldPanel("disclaimer")], heading="Column"),
         FieldPanel("support_cta"),
         FieldPanel("ratings_enabled"),
+        FieldPanel("comments_mode"),
     ]
     search_fields = [*Page.search_fields, index.SearchField("intro")]
     parent_page_types = ["newsroom.HomePage"]

@@ -218,6 +218,7 @@ def test_smtp_down_and_back_delivers_every_email_exactly_once(
     assert Notification.objects.filter(comment_id=created["id"]).count() == len(readers)
 
 
+@pytest.mark.moderation
 def test_subscription_floods_are_refused_with_429(
     article, make_reader, smtp_inbox, queue, monkeypatch
 ):
