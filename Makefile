@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test install lint format chromium screenshots bench-pages bench-anchoring bench-related bench-discovery worker clean
+.PHONY: run test install lint format chromium screenshots bench-pages bench-anchoring bench-related bench-discovery bench-spam worker clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -78,6 +78,10 @@ bench-related: install
 # Builds the archive once (about a minute) into var/bench/ and reuses it.
 bench-discovery: install
 	$(BIN)/python bench/discovery.py
+
+# Spam filter precision and recall on a held-out labelled corpus: rules vs trained.
+bench-spam: install
+	$(BIN)/python bench/spam.py
 
 clean:
 	rm -rf $(VENV) var/test-* .pytest_cache

@@ -12,6 +12,7 @@ from ninja.errors import ValidationError
 from broadsheet.discovery.api import router as discovery_router
 from broadsheet.engagement.api import ApiError
 from broadsheet.engagement.api import router as engagement_router
+from broadsheet.moderation.api import router as moderation_router
 from broadsheet.newsroom.api import router as newsroom_router
 from broadsheet.notifications.api import router as notifications_router
 from broadsheet.ratelimit import RateLimited
@@ -56,3 +57,4 @@ api.add_router("/", newsroom_router)
 api.add_router("/", engagement_router)
 api.add_router("/", discovery_router)
 api.add_router("/", notifications_router)
+api.add_router("/", moderation_router)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("broadsheet.engagement.urls")),
     path("", include("broadsheet.notifications.urls")),
+    path("", include("broadsheet.moderation.urls")),
     path("", include("broadsheet.discovery.urls")),
     path("", include("broadsheet.newsroom.urls")),
 ]

@@ -85,7 +85,8 @@ class Comment(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(user__isnull=False) | ~Q(guest_name=""),
+                # An erased author leaves a "[removed]" placeholder with no name at all.
+                condition=Q(user__isnull=False) | ~Q(guest_name="") | Q(status="removed"),
                 name="comment_has_an_author",
             ),
         ]

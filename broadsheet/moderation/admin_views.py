@@ -1,0 +1,173 @@
+"""The moderation queue, the audit log and the bans, in the Wagtail admin.
+
+Permission is checked here and again in the services each view calls.
+"""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from wagtail.models import Page
+
+from broadsheet.engagement.models import Comment
+from broadsheet.moderation import services, spam
+from broadsheet.moderation.models import Ban, ModerationAction, Report
+
+TABS = {
+    "held": "Held",
+    "reported": "Reported",
+    "spam": "Spam",
+}
+ACTIONS = {
+    "approve": "Approve",
+    "spam": "Mark as spam",
+    "remove": "Remove",
+    "ban": "Ban author",
+    "dismiss": "Dismiss reports",
+}
+
+
+def _moderator(request: HttpRequest):
+    if not services.can_moderate(request.user):
+        raise PermissionDenied("Only moderators can see the moderation queue.")
+    return request.user
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def queue_filter(params) -> tuple[dict, Q]:
+    """The queue's filters from the query string, and the Q they make. Bad values are
+    ignored (shown as not applied), never an error."""
+    tab = params.get("tab") if params.get("tab") in TABS else "held"
+    chosen = {"tab": tab}
+    if tab == "spam":
+        q = Q(status=Comment.Status.SPAM)
+    elif tab == "reported":
+        q = Q(status=Comment.Status.PENDING, status_reason__startswith=services.REPORTED) | Q(
+            status=Comment.Status.APPROVED, reports__resolved_at__isnull=True
+        )
+    else:
+        q = Q(status=Comment.Status.PENDING) & ~Q(status_reason__startswith=services.REPORTED)
+    article = _int(params.get("article"))
+    if article:
+        chosen["article"] = article
+        q &= Q(page_id=article)
+    section = Page.objects.filter(pk=_int(params.get("section"))).first()
+    if section:
+        chosen["section"] = section.pk
+        q &= Q(page__path__startswith=section.path) & ~Q(page_id=section.pk)
+    reason = (params.get("reason") or "").strip()[:100]
+    if reason:
+        chosen["reason"] = reason
+        q &= Q(status_reason__icontains=reason) | Q(reports__reason=reason)
+    days = _int(params.get("older_than_days"))
+    if days:
+        chosen["older_than_days"] = days
+        q &= Q(created_at__lte=timezone.now() - timedelta(days=days))
+    return chosen, q
+
+
+def queue(request: HttpRequest) -> HttpResponse:
+    moderator = _moderator(request)
+    if request.method == "POST":
+        return _act(request, moderator)
+    chosen, q = queue_filter(request.GET)
+    comments = (
+        Comment.objects.filter(q)
+        .distinct()
+        .select_related("page", "parent", "user")
+        .annotate(open_reports=Count("reports", filter=Q(reports__resolved_at__isnull=True)))
+        .order_by("created_at", "pk")
+    )
+    page_obj = Paginator(comments, 50).get_page(request.GET.get("page"))
+    rows = []
+    for comment in page_obj.object_list:
+        score, evidence = spam.score(comment.body)
+        reasons = (
+            list(
+                Report.objects.filter(comment=comment, resolved_at__isnull=True)
+                .values_list("reason", flat=True)
+                .distinct()
+            )
+            if comment.open_reports
+            else []
+        )
+        rows.append({"comment": comment, "score": score, "evidence": evidence, "reasons": reasons})
+    counts = {
+        tab: Comment.objects.filter(queue_filter({"tab": tab})[1]).distinct().count()
+        for tab in TABS
+    }
+    sections = Page.objects.filter(depth=3).live().order_by("title")
+    return TemplateResponse(
+        request,
+        "moderation/admin/queue.html",
+        {
+            "rows": rows,
+            "page_obj": page_obj,
+            "chosen": chosen,
+            "tabs": [(key, label, counts[key]) for key, label in TABS.items()],
+            "actions": ACTIONS,
+            "sections": sections,
+            "report_reasons": Report.Reason.choices,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def _act(request: HttpRequest, moderator) -> HttpResponse:
+    action = request.POST.get("action", "")
+    ids = [i for i in (_int(v) for v in request.POST.getlist("comment")) if i]
+    one = request.POST.get("one", "")  # a row's own button: "approve:12"
+    if ":" in one:
+        action, single = one.split(":", 1)
+        ids = [i for i in [_int(single)] if i]
+    back = redirect(f"{request.path}?{request.POST.get('query', '')}")
+    if action not in ACTIONS or not ids:
+        messages.error(request, "Choose one or more comments and an action.")
+        return back
+    done = services.moderate(
+        moderator=moderator,
+        comment_ids=ids,
+        action=action,
+        reason=request.POST.get("reason", "").strip(),
+        shadow=bool(request.POST.get("shadow")),
+        days=_int(request.POST.get("days")),
+    )
+    messages.success(request, f"{ACTIONS[action]}: {done} comment{'s' * (done != 1)}.")
+    return back
+
+
+def log(request: HttpRequest) -> HttpResponse:
+    _moderator(request)
+    actions = ModerationAction.objects.select_related("moderator", "comment")
+    page_obj = Paginator(actions, 100).get_page(request.GET.get("page"))
+    bans = Ban.objects.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+    return TemplateResponse(
+        request,
+        "moderation/admin/log.html",
+        {"page_obj": page_obj, "bans": bans.select_related("created_by")},
+    )
+
+
+def lift_ban(request: HttpRequest, ban_id: int) -> HttpResponse:
+    moderator = _moderator(request)
+    if request.method == "POST":
+        try:
+            services.lift_ban(
+                moderator=moderator, ban_id=ban_id, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, "Ban lifted.")
+        except ValueError as error:
+            messages.error(request, str(error))
+    return redirect("moderation_log")

@@ -1,0 +1,47 @@
+"""Reader API for reports: POST /api/v1/comments/{id}/flag."""
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Schema
+from ninja.responses import Status
+
+from broadsheet.engagement.api import ApiError, _require_csrf
+from broadsheet.engagement.identity import reader_for, remember_reader
+from broadsheet.engagement.services import Throttled
+from broadsheet.moderation import services
+from broadsheet.moderation.models import Report
+
+router = Router(tags=["moderation"])
+
+
+class FlagIn(Schema):
+    reason: str
+    note: str = ""
+
+
+class FlagOut(Schema):
+    reported: bool
+    detail: str
+
+
+@router.post(
+    "/comments/{comment_id}/flag",
+    response={200: FlagOut, 201: FlagOut},
+    summary="Report a comment to the moderators",
+    description=f"reason: one of {', '.join(Report.Reason.values)}. A second report by "
+    "the same reader changes nothing (200).",
+)
+def flag(request: HttpRequest, response: HttpResponse, comment_id: int, payload: FlagIn):
+    _require_csrf(request)
+    reader = reader_for(request, create=True)
+    try:
+        created = services.report(
+            comment_id=comment_id, reader=reader, reason=payload.reason, note=payload.note
+        )
+    except Throttled as error:
+        raise error.limited from error
+    except services.ReportError as error:
+        raise ApiError(error.status, {"reason": str(error)}) from error
+    remember_reader(response, reader)
+    if created:
+        return Status(201, {"reported": True, "detail": "Thank you: the moderators will look."})
+    return Status(200, {"reported": True, "detail": "You have reported this comment already."})

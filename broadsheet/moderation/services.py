@@ -1,0 +1,183 @@
+"""Moderators' actions, readers' reports, and the spam filter's training.
+
+Every action checks the moderator's permission here (not only in the admin's
+templates), changes statuses through engagement's `set_status` (so counts stay right),
+and writes the audit trail.
+"""
+
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from broadsheet.engagement import services as engagement
+from broadsheet.engagement.identity import Reader
+from broadsheet.engagement.models import Comment
+from broadsheet.moderation import spam
+from broadsheet.moderation.models import Ban, ModerationAction, ModerationRules, Report, SpamFilter
+
+Action = ModerationAction.Action
+Status = Comment.Status
+RETRAIN_EVERY = 10  # decisions between trainings of the spam filter
+REPORTED = "Reported by readers"
+
+
+def can_moderate(user) -> bool:
+    return bool(user and user.is_active and user.has_perm("moderation.moderate_comments"))
+
+
+def require_moderator(user) -> None:
+    if not can_moderate(user):
+        raise PermissionDenied("Only moderators can do that.")
+
+
+def _record(moderator, action: str, comment=None, target: str = "", reason: str = ""):
+    return ModerationAction.objects.create(
+        moderator=moderator,
+        action=action,
+        comment=comment,
+        target=target or (f"comment {comment.pk}" if comment else ""),
+        reason=reason[:300],
+    )
+
+
+def _resolve_reports(comment_id: int) -> None:
+    Report.objects.filter(comment_id=comment_id, resolved_at__isnull=True).update(
+        resolved_at=timezone.now()
+    )
+
+
+def author_identities(comment: Comment) -> list[tuple[str, str]]:
+    """What a ban on this comment's author covers: the account or email, and the
+    keyed client address it came from."""
+    found = []
+    if comment.user_id:
+        found.append((Ban.Kind.ACCOUNT, str(comment.user_id)))
+    elif comment.guest_email:
+        found.append((Ban.Kind.EMAIL, comment.guest_email.lower()))
+    if comment.ip_hash:
+        found.append((Ban.Kind.ADDRESS, comment.ip_hash))
+    return found
+
+
+@transaction.atomic
+def moderate(
+    *, moderator, comment_ids: list[int], action: str, reason: str = "", shadow=False, days=None
+) -> int:
+    """Apply one action to several comments (the queue's bulk actions use this too)."""
+    require_moderator(moderator)
+    if action not in (Action.APPROVE, Action.SPAM, Action.REMOVE, Action.BAN, Action.DISMISS):
+        raise ValueError(f"Unknown action {action!r}.")
+    done = 0
+    for comment in Comment.objects.filter(pk__in=comment_ids).order_by("pk"):
+        if action == Action.APPROVE:
+            engagement.set_status(comment.pk, Status.APPROVED)
+        elif action == Action.SPAM:
+            engagement.set_status(comment.pk, Status.SPAM, reason or "Marked as spam.")
+        elif action == Action.REMOVE:
+            engagement.set_status(comment.pk, Status.REMOVED, reason or "Removed by a moderator.")
+        elif action == Action.DISMISS:
+            if comment.status == Status.PENDING and comment.status_reason.startswith(REPORTED):
+                engagement.set_status(comment.pk, Status.APPROVED)
+        elif action == Action.BAN:
+            expires = timezone.now() + timedelta(days=days) if days else None
+            for kind, value in author_identities(comment):
+                Ban.objects.create(
+                    kind=kind,
+                    value=value,
+                    shadow=shadow,
+                    reason=reason,
+                    created_by=moderator,
+                    expires_at=expires,
+                )
+            engagement.set_status(comment.pk, Status.SPAM if not shadow else Status.SHADOW)
+        _resolve_reports(comment.pk)
+        _record(moderator, action, comment, reason=reason)
+        done += 1
+    if action in (Action.APPROVE, Action.SPAM, Action.BAN):
+        transaction.on_commit(maybe_retrain)
+    return done
+
+
+@transaction.atomic
+def lift_ban(*, moderator, ban_id: int, reason: str = "") -> None:
+    require_moderator(moderator)
+    ban = Ban.objects.filter(pk=ban_id).first()
+    if ban is None:
+        raise ValueError("No such ban.")
+    ban.expires_at = timezone.now()
+    ban.save(update_fields=["expires_at"])
+    _record(moderator, Action.UNBAN, target=str(ban), reason=reason)
+
+
+class ReportError(Exception):
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+def report(*, comment_id: int, reader: Reader, reason: str, note: str = "") -> bool:
+    """A reader reports a comment; True when this report is new. After
+    ModerationRules.reports_to_hide open reports the comment is hidden until reviewed."""
+    if reason not in Report.Reason.values:
+        raise ReportError(f"Choose a reason: {', '.join(Report.Reason.values)}.")
+    if not reader.voter:
+        raise ReportError("Reporting needs cookies to be enabled.", 403)
+    comment = Comment.objects.filter(pk=comment_id, status=Status.APPROVED).first()
+    if comment is None:
+        raise ReportError("No such comment.", 404)
+    engagement._limit(reader, "report")
+    try:
+        with transaction.atomic():
+            Report.objects.create(
+                comment=comment, reporter=reader.voter, reason=reason, note=note.strip()[:300]
+            )
+    except IntegrityError:
+        return False  # reported by this reader already: nothing changes
+    open_reports = Report.objects.filter(comment=comment, resolved_at__isnull=True).count()
+    if open_reports >= ModerationRules.load().reports_to_hide:
+        engagement.set_status(comment.pk, Status.PENDING, f"{REPORTED} ({open_reports}).")
+    return True
+
+
+# --- The spam filter's training ------------------------------------------------------
+
+
+def decisions():
+    """(text, 1 for spam / 0 for ham) for every comment a moderator decided on."""
+    latest: dict[int, int] = {}
+    rows = ModerationAction.objects.filter(
+        action__in=[Action.APPROVE, Action.SPAM, Action.BAN], comment__isnull=False
+    ).order_by("created_at", "pk")
+    for comment_id, action in rows.values_list("comment_id", "action"):
+        latest[comment_id] = 0 if action == Action.APPROVE else 1
+    bodies = dict(Comment.objects.filter(pk__in=latest).values_list("pk", "body"))
+    return [(bodies[c], label) for c, label in latest.items() if c in bodies]
+
+
+def train() -> SpamFilter | None:
+    data = decisions()
+    labels = [label for _, label in data]
+    if len(set(labels)) < 2:
+        return None
+    model = spam.Model.train([text for text, _ in data], labels)
+    SpamFilter.objects.all().delete()
+    return SpamFilter.objects.create(ham=model.ham, spam=model.spam, data=model.dumps())
+
+
+def maybe_retrain() -> None:
+    """Enqueue a training when RETRAIN_EVERY decisions were made since the last one."""
+    from broadsheet.moderation.tasks import train_spam_filter
+
+    last = SpamFilter.objects.order_by("-pk").values_list("trained_at", flat=True).first()
+    since = ModerationAction.objects.filter(action__in=[Action.APPROVE, Action.SPAM, Action.BAN])
+    if last:
+        since = since.filter(created_at__gt=last)
+    if since.count() >= RETRAIN_EVERY:
+        train_spam_filter.enqueue()
+
+
+def held_queryset():
+    return Comment.objects.filter(Q(status=Status.PENDING) | Q(status=Status.SPAM))

@@ -1,0 +1,142 @@
+"""The moderation queue in the Wagtail admin: filters, actions one by one and in bulk,
+the audit log, bans lifted, the dashboard panel; and readers refused."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from broadsheet.engagement.models import Comment, Discussion
+from broadsheet.moderation import services
+from broadsheet.moderation.models import Ban, ModerationAction
+from broadsheet.newsroom.tests.factories import ArticlePageFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def held(article, body="Please check me.", **fields):
+    return Comment.objects.create(
+        page=article,
+        body=body,
+        body_html=f"<p>{body}</p>",
+        status=Comment.Status.PENDING,
+        status_reason=fields.pop("reason", "A guest's first comment."),
+        guest_name="Gil",
+        guest_email=fields.pop("email", "gil@example.org"),
+        ip_hash=fields.pop("ip_hash", "ip-gil"),
+        **fields,
+    )
+
+
+def test_the_queue_lists_held_comments_in_context_with_filters(moderator_client, article):
+    other = ArticlePageFactory(parent=article.get_parent(), title="Bus fares", slug="bus")
+    mine = held(article, "Is the harbour deal final?")
+    held(other, "About the buses.", reason="Contains a watched word: “fares”.")
+    old = held(article, "An old one.")
+    Comment.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=10))
+
+    page = moderator_client.get("/admin/moderation/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Is the harbour deal final?" in html and "About the buses." in html
+    assert "Harbour talks" in html and "gil@example.org" in html
+
+    by_article = moderator_client.get("/admin/moderation/", {"article": article.pk})
+    assert "About the buses." not in by_article.content.decode()
+    by_reason = moderator_client.get("/admin/moderation/", {"reason": "watched"})
+    assert "Is the harbour deal final?" not in by_reason.content.decode()
+    by_age = moderator_client.get("/admin/moderation/", {"older_than_days": 7})
+    assert "An old one." in by_age.content.decode()
+    assert "harbour deal final" not in by_age.content.decode()
+    junk = moderator_client.get("/admin/moderation/", {"article": "x'; drop", "section": "?"})
+    assert junk.status_code == 200  # bad filters are ignored, never an error
+    assert f'data-comment="{mine.pk}"' in junk.content.decode()
+
+
+def test_approve_one_updates_counts_and_writes_the_log(moderator_client, moderator, article):
+    comment = held(article)
+    response = moderator_client.post(
+        "/admin/moderation/", {"one": f"approve:{comment.pk}", "reason": "Looks fine"}
+    )
+    assert response.status_code == 302
+    comment.refresh_from_db()
+    assert comment.status == "approved"
+    assert Discussion.objects.get(page_id=article.pk).comment_count == 1
+    entry = ModerationAction.objects.get()
+    assert (entry.moderator, entry.action, entry.comment, entry.reason) == (
+        moderator,
+        "approve",
+        comment,
+        "Looks fine",
+    )
+    log = moderator_client.get("/admin/moderation/log/").content.decode()
+    assert "Approved" in log and "eda" in log and "Looks fine" in log
+
+
+def test_bulk_spam_and_remove(moderator_client, article):
+    a, b, c = held(article, "one"), held(article, "two"), held(article, "three")
+    moderator_client.post(
+        "/admin/moderation/", {"action": "spam", "comment": [a.pk, b.pk], "reason": "bots"}
+    )
+    moderator_client.post("/admin/moderation/", {"action": "remove", "comment": [c.pk]})
+    statuses = dict(Comment.objects.values_list("body", "status"))
+    assert statuses == {"one": "spam", "two": "spam", "three": "removed"}
+    assert ModerationAction.objects.filter(action="spam").count() == 2
+    spam_tab = moderator_client.get("/admin/moderation/", {"tab": "spam"}).content.decode()
+    assert "one" in spam_tab and "Spam (2)" in spam_tab
+
+
+def test_ban_author_from_the_queue_then_lift_it(moderator_client, article):
+    comment = held(article, email="troll@example.org", ip_hash="ip-troll")
+    moderator_client.post(
+        "/admin/moderation/",
+        {"one": f"ban:{comment.pk}", "reason": "abuse", "days": "7"},
+    )
+    bans = Ban.objects.order_by("kind")
+    assert [(b.kind, b.value) for b in bans] == [
+        ("address", "ip-troll"),
+        ("email", "troll@example.org"),
+    ]
+    assert all(b.expires_at and b.active for b in bans)
+    assert Comment.objects.get(pk=comment.pk).status == "spam"
+    ban = bans.first()
+    moderator_client.post(f"/admin/moderation/bans/{ban.pk}/lift/")
+    ban.refresh_from_db()
+    assert not ban.active
+    assert ModerationAction.objects.filter(action="unban").exists()
+
+
+def test_readers_and_editors_without_the_permission_are_refused(client, article, django_user_model):
+    comment = held(article)
+    reader = django_user_model.objects.create_user("rita", "r@example.org", "a long pass phrase")
+    client.force_login(reader)
+    assert client.get("/admin/moderation/").status_code in (302, 403)
+    client.post("/admin/moderation/", {"one": f"approve:{comment.pk}"})
+    assert Comment.objects.get(pk=comment.pk).status == "pending"
+    with pytest.raises(services.PermissionDenied):
+        services.moderate(moderator=reader, comment_ids=[comment.pk], action="approve")
+    # An admin user without the moderation permission sees the admin but not the queue.
+    staff = django_user_model.objects.create_user("stan", "s@example.org", "a long pass phrase")
+    from django.contrib.auth.models import Permission
+
+    staff.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    client.force_login(staff)
+    refused = client.get("/admin/moderation/")  # Wagtail turns the refusal into a redirect
+    assert refused.status_code == 302 and refused["Location"] == "/admin/"
+    assert "/admin/moderation/" not in client.get("/admin/").content.decode()
+    assert ModerationAction.objects.count() == 0
+
+
+def test_dashboard_panel_shows_held_count_and_comments_per_day(moderator_client, article):
+    held(article)
+    Comment.objects.create(page=article, body="ok", body_html="<p>ok</p>", guest_name="Ola")
+    html = moderator_client.get("/admin/").content.decode()
+    assert "<strong>1</strong> comment held for moderation" in html
+    assert "Comments per day, last 30 days (2 in all)" in html
+    assert html.count("<rect ") == 30
+
+
+def test_keyboard_shortcuts_script_is_on_the_queue(moderator_client, article):
+    held(article)
+    html = moderator_client.get("/admin/moderation/").content.decode()
+    assert "moderation/queue" in html and 'data-action="approve"' in html

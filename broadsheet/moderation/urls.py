@@ -1,0 +1,9 @@
+from django.urls import path
+
+from broadsheet.moderation import views
+
+urlpatterns = [
+    path("privacy/", views.privacy_request, name="privacy"),
+    path("privacy/export/<str:token>/", views.export_by_link, name="privacy_export"),
+    path("privacy/erase/<str:token>/", views.erase_by_link, name="privacy_erase"),
+]

@@ -1,0 +1,128 @@
+"""Readers' privacy requests: /privacy/ asks by email (or from a signed-in account);
+the emailed links open pages whose button exports or erases. GETs change nothing."""
+
+import json
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from broadsheet.engagement.identity import client_address, keyed_hash
+from broadsheet.moderation import privacy
+from broadsheet.ratelimit import Limit, RateLimited, check_all
+
+SALT = "broadsheet.moderation.privacy"
+LINK_AGE = 2 * 24 * 3600
+REQUESTS_PER_EMAIL = Limit("privacy-email", 3, 24 * 3600)
+REQUESTS_PER_CLIENT = Limit("privacy-client", 10, 3600)
+
+
+def _page(request, context, status=200, template="privacy"):
+    response = TemplateResponse(request, f"moderation/{template}.html", context, status=status)
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def send_link(email: str) -> None:
+    """The email with the export and erase links (run by a task)."""
+    token = signing.dumps({"e": email}, salt=SALT, compress=True)
+    base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+    context = {
+        "site_name": settings.WAGTAIL_SITE_NAME,
+        "export_url": base + reverse("privacy_export", args=[token]),
+        "erase_url": base + reverse("privacy_erase", args=[token]),
+    }
+    message = EmailMultiAlternatives(
+        f"Your data on {settings.WAGTAIL_SITE_NAME}",
+        render_to_string("moderation/email/privacy.txt", context),
+        to=[email],
+    )
+    message.send()
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def privacy_request(request: HttpRequest) -> HttpResponse:
+    user = request.user if request.user.is_authenticated else None
+    context = {"user_account": user, "sent": False, "error": "", "email": ""}
+    if request.method == "GET":
+        return _page(request, context)
+    if user is not None and request.POST.get("do") in ("export", "erase"):
+        person = privacy.Person(user=user)
+        return _carry_out(request, person, request.POST["do"])
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    email = request.POST.get("email", "").strip().lower()[:254]
+    context["email"] = email
+    try:
+        validate_email(email)
+    except ValidationError:
+        context["error"] = "Enter the email address you commented or subscribed with."
+        return _page(request, context, 400)
+    try:
+        check_all(
+            [
+                (REQUESTS_PER_EMAIL, email),
+                (REQUESTS_PER_CLIENT, keyed_hash("address", client_address(request))),
+            ]
+        )
+    except RateLimited as limited:
+        context["error"] = str(limited)
+        response = _page(request, context, 429)
+        response["Retry-After"] = str(limited.retry_after)
+        return response
+    if privacy.has_data(privacy.person_for_email(email)):
+        from broadsheet.moderation.tasks import send_privacy_link
+
+        send_privacy_link.enqueue(email)
+    context["sent"] = True  # the same answer either way: nobody learns who commented
+    return _page(request, context)
+
+
+def _carry_out(request, person, what: str) -> HttpResponse:
+    if what == "export":
+        data = json.dumps(privacy.export(person), indent=2, ensure_ascii=False)
+        response = HttpResponse(data, content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="my-data.json"'
+        return response
+    if request.POST.get("confirm") != "yes":
+        return _page(
+            request,
+            {"error": "Tick the box to confirm that everything should be erased."},
+            400,
+            "privacy_done",
+        )
+    done = privacy.erase(person)
+    return _page(request, {"done": done}, 200, "privacy_done")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def by_link(request: HttpRequest, token: str, what: str) -> HttpResponse:
+    try:
+        email = signing.loads(token, salt=SALT, max_age=LINK_AGE)["e"]
+    except (signing.BadSignature, KeyError, TypeError):
+        return _page(
+            request,
+            {"error": "This link is not valid or has expired: ask again at /privacy/."},
+            400,
+            "privacy_done",
+        )
+    if request.method == "GET":
+        return _page(request, {"what": what, "email": email}, 200, "privacy_confirm")
+    return _carry_out(request, privacy.person_for_email(email), what)
+
+
+def export_by_link(request, token):
+    return by_link(request, token, "export")
+
+
+def erase_by_link(request, token):
+    return by_link(request, token, "erase")
