@@ -24,8 +24,9 @@ def _isolated_media(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _open_discussions(request, monkeypatch):
-    """Feature tests post many comments from one client, as guests: for them the rate
-    limits and the hold on a guest's first comment are lifted. Tests marked
+    """Feature tests post many comments from one client, as guests, at machine speed: for
+    them the rate limits, the hold on a guest's first comment and the minimum time to
+    post are lifted. Tests marked
     `@pytest.mark.moderation` run with the site's real defaults (and test those)."""
     if request.node.get_closest_marker("moderation"):
         return
@@ -37,6 +38,7 @@ def _open_discussions(request, monkeypatch):
     def relaxed():
         rules = load()
         rules.hold_first_guest_comment = False
+        rules.min_seconds_to_post = 0  # browser tests type faster than people
         return rules
 
     monkeypatch.setattr(verdicts, "rules", relaxed)

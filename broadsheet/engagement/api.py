@@ -20,6 +20,7 @@ from broadsheet.engagement import selectors, services
 from broadsheet.engagement.identity import guest_details, reader_for, remember_reader
 from broadsheet.engagement.models import Comment
 from broadsheet.engagement.views import csrf_ok
+from broadsheet.moderation.bots import form_started
 
 router = Router(tags=["comments"])
 
@@ -62,6 +63,7 @@ class MyComment(Schema):
 class Session(Schema):
     user: SessionUser | None
     csrf_token: str
+    form_started: str = Field("", description="For the HTML comment form's timing check.")
     guest: GuestDetails | None = None
     votes: dict[int, int] = {}
     mine: list[MyComment] = []
@@ -82,6 +84,7 @@ def session(request: HttpRequest, response: HttpResponse, query: Query[SessionQu
     result = {
         "user": {"id": reader.user.pk, "name": reader.user.get_username()} if reader.user else None,
         "csrf_token": get_token(request),
+        "form_started": form_started(),
         "guest": None if reader.user else guest_details(request),
     }
     if query.page:

@@ -27,6 +27,8 @@ from broadsheet.engagement.identity import (
     remember_reader,
 )
 from broadsheet.engagement.models import Comment
+from broadsheet.moderation import bots
+from broadsheet.moderation.bots import form_started
 
 FORM_FIELDS = ("body", "parent", "author_name", "author_email", "author_url", "notify")
 QUOTE_FIELDS = ("quote_exact", "quote_prefix", "quote_suffix", "quote_start", "quote_end")
@@ -59,6 +61,7 @@ def _form_context(request, page, *, parent_id=None, values=None, errors=None, no
         "request": request,
         "prompt": settings.COMMENTS_PROMPT,
         "max_length": settings.COMMENTS_MAX_LENGTH,
+        "form_started": form_started(),
     }
 
 
@@ -104,6 +107,20 @@ def thread_fragment(request: HttpRequest, page_id: int) -> HttpResponse:
     return TemplateResponse(request, template, context)
 
 
+def _refused_form(request, page, parent_id, values, error) -> HttpResponse:
+    """The form again with its errors: swapped in place for htmx (200, so htmx swaps
+    it), or on its own page with the error's status."""
+    if request.htmx:
+        context = _form_context(
+            request, page, parent_id=parent_id, values=values, errors=error.errors
+        )
+        response = TemplateResponse(request, "engagement/form.html", context)
+        return reswap(retarget(response, f"#{_form_id(parent_id)}"), "outerHTML")
+    return _form_page(
+        request, page, error.status, parent_id=parent_id, values=values, errors=error.errors
+    )
+
+
 def _notify_me(page, reader, values) -> str:
     """The form's "Notify me of" choice, once the comment is in. A refused subscription
     never loses the comment: the reader is told, and can subscribe later."""
@@ -146,6 +163,11 @@ def post_comment(request: HttpRequest, page_id: int) -> HttpResponse:
         notice = "Please confirm: press “Post comment” again to publish it."
         return _form_page(request, page, 403, parent_id=parent_id, values=values, notice=notice)
 
+    trapped = bots.check(request.POST)
+    if trapped:
+        return _refused_form(
+            request, page, parent_id, values, services.CommentError({"form": trapped})
+        )
     reader = reader_for(request, create=True)
     try:
         comment = services.post_comment(
@@ -160,15 +182,7 @@ def post_comment(request: HttpRequest, page_id: int) -> HttpResponse:
             quote=_quote(values),
         )
     except services.CommentError as error:
-        if request.htmx:
-            context = _form_context(
-                request, page, parent_id=parent_id, values=values, errors=error.errors
-            )
-            response = TemplateResponse(request, "engagement/form.html", context)
-            return reswap(retarget(response, f"#{_form_id(parent_id)}"), "outerHTML")
-        return _form_page(
-            request, page, error.status, parent_id=parent_id, values=values, errors=error.errors
-        )
+        return _refused_form(request, page, parent_id, values, error)
 
     notify_notice = _notify_me(page, reader, values)
     if request.htmx:

@@ -3,6 +3,7 @@ from django.urls import path
 from broadsheet.moderation import views
 
 urlpatterns = [
+    path("comments/c/<int:comment_id>/report/", views.report, name="report_comment"),
     path("privacy/", views.privacy_request, name="privacy"),
     path("privacy/export/<str:token>/", views.export_by_link, name="privacy_export"),
     path("privacy/erase/<str:token>/", views.erase_by_link, name="privacy_erase"),

@@ -126,3 +126,45 @@ def export_by_link(request, token):
 
 def erase_by_link(request, token):
     return by_link(request, token, "erase")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def report(request: HttpRequest, comment_id: int) -> HttpResponse:
+    """Report a comment without JavaScript: a page with the reasons and a button."""
+    from django.shortcuts import get_object_or_404
+
+    from broadsheet.engagement.identity import reader_for, remember_reader
+    from broadsheet.engagement.models import Comment
+    from broadsheet.engagement.services import Throttled
+    from broadsheet.moderation import services
+    from broadsheet.moderation.models import Report
+
+    comment = get_object_or_404(
+        Comment.objects.select_related("page"), pk=comment_id, status=Comment.Status.APPROVED
+    )
+    context = {"comment": comment, "reasons": Report.Reason.choices, "error": "", "done": ""}
+    if request.method == "GET":
+        return _page(request, context, 200, "report")
+    reader = reader_for(request, create=True)
+    try:
+        created = services.report(
+            comment_id=comment.pk,
+            reader=reader,
+            reason=request.POST.get("reason", ""),
+            note=request.POST.get("note", ""),
+        )
+    except Throttled as error:
+        context["error"] = str(error.limited)
+        response = _page(request, context, 429, "report")
+        response["Retry-After"] = str(error.retry_after)
+        return response
+    except services.ReportError as error:
+        context["error"] = str(error)
+        return _page(request, context, error.status, "report")
+    context["done"] = (
+        "Thank you: the moderators will look at it."
+        if created
+        else "You have reported this comment already."
+    )
+    return remember_reader(_page(request, context, 200, "report"), reader)

@@ -94,3 +94,20 @@ def test_the_filter_trained_on_decisions_beats_the_cold_start_rules(
     # Moderators see why: the score and the words that weighed most.
     probability, evidence = spam.score(spam_texts[0])
     assert evidence and all("(" in item for item in evidence)
+
+
+def test_reporting_without_javascript(comment):
+    client = Reader("203.0.113.8").client
+    page = client.get(f"/comments/c/{comment.pk}/report/")
+    assert page.status_code == 200 and b'name="reason"' in page.content
+    token = page.context["csrf_token"]
+    done = client.post(
+        f"/comments/c/{comment.pk}/report/",
+        {"reason": "off-topic", "note": "Not about the harbour", "csrfmiddlewaretoken": token},
+    )
+    assert done.status_code == 200 and b"Thank you" in done.content
+    assert Report.objects.get().note == "Not about the harbour"
+    refused = client.post(
+        f"/comments/c/{comment.pk}/report/", {"reason": "meh", "csrfmiddlewaretoken": token}
+    )
+    assert refused.status_code == 400 and Report.objects.count() == 1

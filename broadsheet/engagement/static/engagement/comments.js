@@ -12,6 +12,9 @@
     document.querySelectorAll("input[name=csrfmiddlewaretoken]").forEach(function (input) {
       input.value = session.csrf_token;
     });
+    document.querySelectorAll("input[name=form_started]").forEach(function (input) {
+      if (session.form_started) input.value = session.form_started;
+    });
     if (session.rating) {
       var star = document.querySelector("[data-rating] input[name=stars][value='" + session.rating + "']");
       if (star) star.checked = true;

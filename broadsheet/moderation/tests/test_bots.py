@@ -1,0 +1,64 @@
+"""Bot traps on the HTML comment form: the honeypot and the minimum time to post."""
+
+import time
+
+import pytest
+from django.core import signing
+
+from broadsheet.engagement.models import Comment
+from broadsheet.engagement.tests.conftest import Reader
+from broadsheet.moderation.bots import SALT
+
+pytestmark = [pytest.mark.django_db, pytest.mark.moderation]
+
+
+def form_post(article, **fields):
+    reader = Reader()
+    token = reader.session()["csrf_token"]
+    data = {
+        "body": "Posted through the form.",
+        "author_name": "Guest",
+        "author_email": "guest@example.org",
+        "consent": "1",
+        "csrfmiddlewaretoken": token,
+        **fields,
+    }
+    return reader.client.post(f"/comments/{article.pk}/post/", data)
+
+
+def stamp(seconds_ago: float) -> str:
+    """The form's start stamp as if the form had been loaded `seconds_ago`."""
+
+    class Earlier(signing.TimestampSigner):
+        def timestamp(self):
+            return signing.b62_encode(int(time.time() - seconds_ago))
+
+    return Earlier(salt=SALT).sign("form")
+
+
+def test_a_filled_honeypot_is_refused_and_nothing_is_stored(article):
+    response = form_post(article, website_again="http://spam.example")
+    assert response.status_code == 400
+    assert b"could not be posted" in response.content
+    assert Comment.objects.count() == 0
+
+
+def test_a_form_posted_too_fast_is_refused_with_its_text_kept(article):
+    response = form_post(article, form_started=stamp(0.5))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "That was quick" in html and "Posted through the form." in html
+    assert Comment.objects.count() == 0
+
+
+def test_a_person_who_took_their_time_gets_through(article):
+    assert form_post(article, form_started=stamp(30)).status_code == 303
+    assert form_post(article, form_started="forged:stamp").status_code == 303
+    assert Comment.objects.count() == 2
+
+
+def test_the_form_carries_both_traps(client, article):
+    html = client.get(article.url).content.decode()
+    assert 'name="website_again"' in html and 'name="form_started"' in html
+    session = client.get("/api/v1/session").json()
+    assert session["form_started"]
