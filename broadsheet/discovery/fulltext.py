@@ -1,11 +1,13 @@
-"""Ranked full-text matching straight on SQLite's FTS5 index, for the embedded default.
+"""Ranked full-text matching straight on Wagtail's database search index.
 
-Wagtail's SQLite backend orders by relevance with a correlated subquery that runs the
-MATCH again for every matching row: fine for hundreds of articles, seconds for a common
-word at 100,000. Here one FTS5 query ranks with bm25() and the page filters (live,
-public, section, dates) join in as one subquery: milliseconds at 100,000 articles
-(bench/discovery.py). The index stays Wagtail's: Wagtail builds and updates it, we only
-read it. Other backends (PostgreSQL, OpenSearch) go through Wagtail's search as before.
+Wagtail's database backends order by relevance with a correlated subquery per matching
+row (SQLite re-runs the FTS5 MATCH for each; PostgreSQL ranks inside a nested query):
+fine for hundreds of articles, seconds for a common word at 100,000. Here one query
+ranks the matches and the page filters (live, public, section, dates) join in as one
+subquery: SQLite FTS5 with bm25(), PostgreSQL with ts_rank over the same tsvector
+columns and GIN indexes. The index stays Wagtail's: Wagtail builds and updates it, we
+only read it. Other backends (OpenSearch, Elasticsearch, SQLite without FTS5) go through
+Wagtail's search as before. bench/discovery.py has the figures.
 """
 
 from django.contrib.contenttypes.models import ContentType
@@ -14,16 +16,26 @@ from django.db.models import QuerySet
 from wagtail.search.backends import get_search_backend
 
 # bm25() weights per FTS5 column, in the table's order: autocomplete, body, title.
-WEIGHTS = "0.0, 1.0, 3.0"
+SQLITE_WEIGHTS = "0.0, 1.0, 3.0"
+TITLE_WEIGHT = 3  # PostgreSQL: a title match counts three times a body match
+
+
+def _backend():
+    return get_search_backend()
 
 
 def available() -> bool:
-    """True where Wagtail's backend is SQLite FTS5 (not its LIKE fallback)."""
-    if connection.vendor != "sqlite":
-        return False
-    from modelsearch.backends.database.sqlite.sqlite import SQLiteSearchBackend
+    """True where Wagtail's backend is SQLite FTS5 or PostgreSQL full text."""
+    backend = _backend()
+    if connection.vendor == "sqlite":
+        from modelsearch.backends.database.sqlite.sqlite import SQLiteSearchBackend
 
-    return isinstance(get_search_backend(), SQLiteSearchBackend)
+        return isinstance(backend, SQLiteSearchBackend)
+    if connection.vendor == "postgresql":
+        from modelsearch.backends.database.postgres.postgres import PostgresSearchBackend
+
+        return isinstance(backend, PostgresSearchBackend)
+    return False
 
 
 def match_expression(words: list[str], any_word: bool) -> str:
@@ -44,28 +56,48 @@ class RankedArticles:
         from wagtail.search.models import IndexEntry
 
         self.queryset = queryset
-        self.match = match_expression(words, any_word)
-        self.content_type = ContentType.objects.get_for_model(queryset.model).pk
+        content_type = ContentType.objects.get_for_model(queryset.model).pk
         entries = IndexEntry._meta.db_table
-        within, self.within_params = queryset.order_by().values("pk").query.sql_with_params()
-        # CROSS JOIN makes SQLite read the FTS matches first and look up their entries;
-        # left to itself it scans every entry of the content type and probes the index
-        # for each (a second at 100,000 articles instead of milliseconds).
-        self.from_where = (
-            f"FROM {entries}_fts f CROSS JOIN {entries} e ON f.rowid = e.id "
-            f"WHERE {entries}_fts MATCH %s AND e.content_type_id = %s "
-            f"AND CAST(e.object_id AS INTEGER) IN ({within})"
-        )
-        self.rank = f"bm25({entries}_fts, {WEIGHTS})"
+        within, within_params = queryset.order_by().values("pk").query.sql_with_params()
+        if connection.vendor == "postgresql":
+            config = _backend().config
+            one = "plainto_tsquery(%s::regconfig, %s)" if config else "plainto_tsquery(%s)"
+            per_word = [[config, w] if config else [w] for w in words]
+            if any_word:  # tsquery's || is OR
+                tsquery = " || ".join([one] * len(words))
+                query_params = [p for params in per_word for p in params]
+            else:
+                tsquery = one
+                query_params = [config, " ".join(words)] if config else [" ".join(words)]
+            # Only table names and Django's own SQL are formatted in; values are params.
+            self.from_where = (
+                f"FROM {entries} e, (SELECT {tsquery}) AS q(query) "  # noqa: S608
+                "WHERE (e.title @@ q.query OR e.body @@ q.query) AND e.content_type_id = %s "
+                f"AND e.object_id IN (SELECT CAST(w.pk AS varchar) FROM ({within}) w)"
+            )
+            self.params = [*query_params, content_type, *within_params]
+            self.rank = (
+                f"ts_rank(e.title, q.query) * {TITLE_WEIGHT} + ts_rank(e.body, q.query) DESC"
+            )
+            self.id_column = "CAST(e.object_id AS integer)"
+        else:
+            # CROSS JOIN makes SQLite read the FTS matches first and look up their
+            # entries; left to itself it scans every entry of the content type and
+            # probes the index for each (a second at 100,000 articles instead of ms).
+            self.from_where = (
+                f"FROM {entries}_fts f CROSS JOIN {entries} e ON f.rowid = e.id "
+                f"WHERE {entries}_fts MATCH %s AND e.content_type_id = %s "
+                f"AND CAST(e.object_id AS INTEGER) IN ({within})"
+            )
+            self.params = [match_expression(words, any_word), content_type, *within_params]
+            self.rank = f"bm25({entries}_fts, {SQLITE_WEIGHTS})"
+            self.id_column = "CAST(e.object_id AS INTEGER)"
         self._count: int | None = None
-
-    def _params(self) -> list:
-        return [self.match, self.content_type, *self.within_params]
 
     def count(self) -> int:
         if self._count is None:
             with connection.cursor() as cursor:
-                cursor.execute(f"SELECT count(*) {self.from_where}", self._params())
+                cursor.execute(f"SELECT count(*) {self.from_where}", self.params)
                 self._count = cursor.fetchone()[0]
         return self._count
 
@@ -74,11 +106,11 @@ class RankedArticles:
 
     def ids(self, limit: int, offset: int = 0) -> list[int]:
         sql = (
-            f"SELECT CAST(e.object_id AS INTEGER) {self.from_where} "
-            f"ORDER BY {self.rank}, CAST(e.object_id AS INTEGER) DESC LIMIT %s OFFSET %s"
+            f"SELECT {self.id_column} {self.from_where} "
+            f"ORDER BY {self.rank}, {self.id_column} DESC LIMIT %s OFFSET %s"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*self._params(), limit, offset])
+            cursor.execute(sql, [*self.params, limit, offset])
             return [row[0] for row in cursor.fetchall()]
 
     def __getitem__(self, item: slice) -> list:

@@ -88,16 +88,15 @@ def test_search_api(client, site):
     assert client.get("/api/v1/search", {"q": "ferry", "limit": 0}).status_code == 400
 
 
-def test_sqlite_ranks_on_wagtails_fts_index_and_agrees_with_wagtail(site):
-    """On SQLite the search reads Wagtail's FTS5 index directly (one ranked query); it
-    finds what Wagtail's own search finds, title matches first. Other databases use
-    Wagtail's search unchanged."""
+def test_search_ranks_on_wagtails_index_and_agrees_with_wagtail(site):
+    """On SQLite and PostgreSQL the search reads Wagtail's index directly (one ranked
+    query); it finds what Wagtail's own search finds, title matches first."""
     from django.db import connection
 
     from broadsheet.discovery import fulltext
     from broadsheet.discovery.search import search_articles
 
-    assert fulltext.available() == (connection.vendor == "sqlite")
+    assert fulltext.available() == (connection.vendor in ("sqlite", "postgresql"))
     results, _ = search_articles("ferry")
     found = [article.pk for article in results[0:10]]
     live = type(site["ferry"]).objects.live().public()
