@@ -19,6 +19,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 install: $(VENV)/.installed
+	@$(BIN)/python -m broadsheet.vendor
 
 # Serve the demo newsroom on http://$(HOST):$(PORT) with the development server; beside
 # it, the task worker (emails, related lists, search index) and the scheduler (scheduled

@@ -214,6 +214,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+if (PACKAGE_DIR / "vendor_static").is_dir():  # npm packages fetched by the build
+    STATICFILES_DIRS.append(PACKAGE_DIR / "vendor_static")
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -257,6 +259,12 @@ COMMENTS_PREMODERATE = env_bool("COMMENTS_PREMODERATE")
 # Client addresses are taken from X-Forwarded-For only when the request comes from one
 # of these proxies; otherwise REMOTE_ADDR is the reader's address.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+
+# Optional proof-of-work on comment forms (ALTCHA, self-hosted: the widget is fetched
+# from npm by the build, challenges are made and checked here). Readers without
+# JavaScript cannot pass it: switch it on when bots get through the other traps.
+ALTCHA_ENABLED = env_bool("ALTCHA_ENABLED")
+ALTCHA_COST = int(os.environ.get("ALTCHA_COST", "5000"))  # PBKDF2 iterations per attempt
 
 # Comment notifications: at most one email per reader and article per this many minutes
 # (later events wait and go out together); SMTP failures retry with backoff from

@@ -20,6 +20,7 @@ from broadsheet.engagement import selectors, services
 from broadsheet.engagement.identity import guest_details, reader_for, remember_reader
 from broadsheet.engagement.models import Comment
 from broadsheet.engagement.views import csrf_ok
+from broadsheet.moderation import proof_of_work
 from broadsheet.moderation.bots import form_started
 
 router = Router(tags=["comments"])
@@ -186,6 +187,7 @@ class CommentIn(Schema):
         True,
         description="Guests: the client has asked the reader's consent to store name and email.",
     )
+    altcha: str = Field("", description="A solved proof-of-work, when the site asks for one.")
     notify: Literal["", "comments", "replies"] = Field(
         "", description="Also subscribe: to all new comments, or to replies to this one's author."
     )
@@ -211,6 +213,10 @@ def create_comment(
         fields = payload.dict()
         fields["parent_id"] = fields.pop("parent")
         notify = fields.pop("notify")
+        solution = fields.pop("altcha")
+        refused = proof_of_work.check(solution) if proof_of_work.enabled() else None
+        if refused:
+            raise services.CommentError({"altcha": refused})
         comment = services.post_comment(page_id=article_id, reader=reader, **fields)
     except services.CommentError as error:
         _raise(error)

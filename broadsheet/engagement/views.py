@@ -62,6 +62,7 @@ def _form_context(request, page, *, parent_id=None, values=None, errors=None, no
         "prompt": settings.COMMENTS_PROMPT,
         "max_length": settings.COMMENTS_MAX_LENGTH,
         "form_started": form_started(),
+        "altcha": settings.ALTCHA_ENABLED,
     }
 
 

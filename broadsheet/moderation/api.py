@@ -45,3 +45,16 @@ def flag(request: HttpRequest, response: HttpResponse, comment_id: int, payload:
     if created:
         return Status(201, {"reported": True, "detail": "Thank you: the moderators will look."})
     return Status(200, {"reported": True, "detail": "You have reported this comment already."})
+
+
+@router.get("/altcha", summary="A proof-of-work challenge for the comment form (ALTCHA)")
+def altcha_challenge(request: HttpRequest, response: HttpResponse):
+    """Only when ALTCHA_ENABLED; solved by the widget in the reader's browser."""
+    from django.utils.cache import add_never_cache_headers
+
+    from broadsheet.moderation import proof_of_work
+
+    if not proof_of_work.enabled():
+        raise ApiError(404, {"altcha": "The proof-of-work check is switched off."})
+    add_never_cache_headers(response)
+    return proof_of_work.challenge()

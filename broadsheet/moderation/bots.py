@@ -1,5 +1,6 @@
-"""Bot traps on the HTML comment form: a honeypot field people never see, and a minimum
-time between the form being loaded and posted. No third-party CAPTCHA.
+"""Bot traps on the HTML comment form: a honeypot field people never see, a minimum
+time between the form being loaded and posted, and (when ALTCHA_ENABLED) a solved
+proof-of-work. No third-party CAPTCHA.
 
 The form's start time is a signed timestamp: in the page itself, and refreshed by the
 session request when the script runs (a cached page's own stamp is as old as the cache,
@@ -7,6 +8,8 @@ which passes the test: only bots that post the instant they load are caught).
 """
 
 from django.core import signing
+
+from broadsheet.moderation import proof_of_work
 
 HONEYPOT = "website_again"
 STARTED = "form_started"
@@ -23,6 +26,10 @@ def check(post) -> str | None:
 
     if post.get(HONEYPOT, "").strip():
         return "Your comment could not be posted."
+    if proof_of_work.enabled():
+        refused = proof_of_work.check(post.get("altcha", ""))
+        if refused:
+            return refused
     stamp = post.get(STARTED, "")
     if not stamp:
         return None

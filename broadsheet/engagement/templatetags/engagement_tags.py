@@ -34,6 +34,7 @@ def comment_slot(context, page):
         "prompt": settings.COMMENTS_PROMPT,
         "max_length": settings.COMMENTS_MAX_LENGTH,
         "earlier": selectors.earlier_version_comments(page.pk),
+        "altcha": settings.ALTCHA_ENABLED,
     }
 
 

@@ -62,3 +62,40 @@ def test_the_form_carries_both_traps(client, article):
     assert 'name="website_again"' in html and 'name="form_started"' in html
     session = client.get("/api/v1/session").json()
     assert session["form_started"]
+
+
+def solved(client) -> str:
+    """Solve the site's challenge as the widget would (the altcha library's solver)."""
+    import altcha
+
+    challenge = altcha.Challenge.from_dict(client.get("/api/v1/altcha").json())
+    solution = altcha.solve_challenge(challenge)
+    return altcha.Payload(challenge, solution).to_base64()
+
+
+def test_with_altcha_on_a_solved_challenge_is_needed_once(article, settings):
+    settings.ALTCHA_ENABLED = True
+    settings.ALTCHA_COST = 50  # a cheap challenge: the test proves the protocol, not its cost
+    assert 'name="altcha"' in Reader().client.get(article.url).content.decode()
+    missing = form_post(article, form_started=stamp(30))
+    assert missing.status_code == 400 and b"anti-spam check" in missing.content
+
+    reader = Reader()
+    payload = solved(reader.client)
+    assert form_post(article, form_started=stamp(30), altcha=payload).status_code == 303
+    replayed = form_post(article, form_started=stamp(30), altcha=payload)
+    assert replayed.status_code == 400 and b"used already" in replayed.content
+    forged = payload[:-8] + "AAAAAAA="
+    assert form_post(article, form_started=stamp(30), altcha=forged).status_code == 400
+    assert Comment.objects.count() == 1
+
+    api = reader.post(
+        f"/api/v1/articles/{article.pk}/comments",
+        {"body": "Via the API", "author_name": "A", "author_email": "a@example.org"},
+    )
+    assert api.status_code == 400 and "altcha" in api.json()["errors"]
+
+
+def test_with_altcha_off_there_is_no_challenge(article, client):
+    assert client.get("/api/v1/altcha").status_code == 404
+    assert "altcha-widget" not in client.get(article.url).content.decode()
