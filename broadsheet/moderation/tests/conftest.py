@@ -1,18 +1,7 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from broadsheet.newsroom.tests.factories import (
-    ArticlePageFactory,
-    HomePageFactory,
-    SectionPageFactory,
-)
-
-
-@pytest.fixture
-def article(db):
-    home = HomePageFactory()
-    section = SectionPageFactory(parent=home, title="World", slug="world")
-    return ArticlePageFactory(parent=section, title="Harbour talks", slug="harbour-talks")
+from broadsheet.engagement.tests.conftest import article  # noqa: F401 - the same article
 
 
 @pytest.fixture

@@ -12,20 +12,8 @@ from broadsheet.engagement.identity import keyed_hash
 from broadsheet.engagement.models import Comment
 from broadsheet.engagement.tests.conftest import Reader
 from broadsheet.moderation.models import Ban, ModerationRules
-from broadsheet.newsroom.tests.factories import (
-    ArticlePageFactory,
-    HomePageFactory,
-    SectionPageFactory,
-)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.moderation]
-
-
-@pytest.fixture
-def article(db):
-    home = HomePageFactory()
-    section = SectionPageFactory(parent=home, title="World", slug="world")
-    return ArticlePageFactory(parent=section, title="Harbour talks", slug="harbour-talks")
 
 
 @pytest.fixture
