@@ -52,7 +52,12 @@ class RankedArticles:
     slice is one ranked query for the ids, then one for the pages themselves.
     """
 
-    def __init__(self, words: list[str], queryset: QuerySet, any_word: bool = False):
+    def __init__(
+        self, words: list[str], queryset: QuerySet, any_word: bool = False, few: bool = False
+    ):
+        """`few`: the queryset is small (a date window): on PostgreSQL the query then starts
+        from its pages and looks up their index entries, instead of filtering every
+        match of common words across the archive (4 s against 0.1 s at 100,000)."""
         from wagtail.search.models import IndexEntry
 
         self.queryset = queryset
@@ -70,14 +75,23 @@ class RankedArticles:
                 tsquery = one
                 query_params = [config, " ".join(words)] if config else [" ".join(words)]
             # Only table names and Django's own SQL are formatted in; values are params.
-            self.from_where = (
-                f"FROM {entries} e, (SELECT {tsquery}) AS q(query) "  # noqa: S608
-                "WHERE (e.title @@ q.query OR e.body @@ q.query) AND e.content_type_id = %s "
-                # Compared as integers: casting every page id to text to match
-                # object_id made PostgreSQL hash all 100,000 pages (300 ms a query).
-                f"AND EXISTS (SELECT 1 FROM ({within}) w WHERE w.pk = CAST(e.object_id AS integer))"
-            )
-            self.params = [*query_params, content_type, *within_params]
+            if few:
+                self.from_where = (
+                    f"FROM ({within}) w JOIN {entries} e ON e.content_type_id = %s "  # noqa: S608
+                    f"AND e.object_id = CAST(w.pk AS varchar), (SELECT {tsquery}) AS q(query) "
+                    "WHERE (e.title @@ q.query OR e.body @@ q.query)"
+                )
+                self.params = [*within_params, content_type, *query_params]
+            else:
+                self.from_where = (
+                    f"FROM {entries} e, (SELECT {tsquery}) AS q(query) "  # noqa: S608
+                    "WHERE (e.title @@ q.query OR e.body @@ q.query) AND e.content_type_id = %s "
+                    # Compared as integers: casting every page id to text to match
+                    # object_id made PostgreSQL hash all 100,000 pages (300 ms a query).
+                    f"AND EXISTS (SELECT 1 FROM ({within}) w "
+                    "WHERE w.pk = CAST(e.object_id AS integer))"
+                )
+                self.params = [*query_params, content_type, *within_params]
             self.rank = (
                 f"ts_rank(e.title, q.query) * {TITLE_WEIGHT} + ts_rank(e.body, q.query) DESC"
             )

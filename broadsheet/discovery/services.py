@@ -30,6 +30,7 @@ CANDIDATES_FROM_SEARCH = 150
 CANDIDATES_FROM_TAGS = 50
 CANDIDATES_NEARBY = 30  # published just before (or after) it: lists are never short
 QUERY_WORDS = 12
+ARCHIVE_WORDS = 3
 REFIT_GROWTH = 1.2  # refit the stored vocabulary when the archive has grown by a fifth
 log = logging.getLogger(__name__)
 
@@ -100,10 +101,14 @@ def stored_vocabulary(live_count: int) -> Vocabulary:
     return _loaded[key]
 
 
-def _search_ids(articles: QuerySet[ArticlePage], words: list[str], limit: int) -> set[int]:
+def _search_ids(
+    articles: QuerySet[ArticlePage], words: list[str], limit: int, any_word: bool, few=False
+):
     if fulltext.available():
-        return set(fulltext.RankedArticles(words, articles, any_word=True).ids(limit))
-    return {page.pk for page in articles.search(" ".join(words), operator="or")[:limit]}
+        found = fulltext.RankedArticles(words, articles, any_word=any_word, few=few)
+        return set(found.ids(limit))
+    operator = "or" if any_word else "and"
+    return {page.pk for page in articles.search(" ".join(words), operator=operator)[:limit]}
 
 
 def candidate_ids(doc: Doc, vocabulary: Vocabulary) -> set[int]:
@@ -115,18 +120,17 @@ def candidate_ids(doc: Doc, vocabulary: Vocabulary) -> set[int]:
     words = vocabulary.top_words(doc.text, QUERY_WORDS)
     if words:
         try:
-            # The best matches of the whole archive, and of the months around it (the
-            # recency decay makes those the likelier winners).
-            pools = [others]
+            # Across the whole archive, articles holding all of its few weightiest words
+            # (precise, and cheap: rare words match few rows); around its date, the best
+            # matches for any of its words (the recency decay makes those the likelier
+            # winners, and a few months hold few enough articles to rank them all).
+            ids |= _search_ids(others, words[:ARCHIVE_WORDS], CANDIDATES_FROM_SEARCH, False)
             if doc.published:
                 window = timedelta(days=3 * DECAY_DAYS)
-                pools.append(
-                    others.filter(
-                        first_published_at__range=(doc.published - window, doc.published + window)
-                    )
+                nearby = others.filter(
+                    first_published_at__range=(doc.published - window, doc.published + window)
                 )
-            for pool in pools:
-                ids |= _search_ids(pool, words, CANDIDATES_FROM_SEARCH)
+                ids |= _search_ids(nearby, words, CANDIDATES_FROM_SEARCH, True, few=True)
         except Exception as error:  # a search backend that fails must not lose the list
             log.warning("Related candidates: search failed for %s: %s", doc.id, error)
     if doc.tags:
