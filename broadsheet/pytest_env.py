@@ -9,3 +9,6 @@ database backend and run the real worker (broadsheet/notifications/tests).
 import os
 
 os.environ.setdefault("TASKS_BACKEND", "immediate")
+# Feature tests change rows behind the pages' backs (ORM updates of dates, counts): they
+# run without the whole-page cache, whose own tests switch it on (test_pagecache.py).
+os.environ.setdefault("PAGE_CACHE", "0")

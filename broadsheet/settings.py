@@ -89,6 +89,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions, CSRF and auth: a cached page for an anonymous reader skips them.
+    "broadsheet.pagecache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -265,6 +267,12 @@ TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 # JavaScript cannot pass it: switch it on when bots get through the other traps.
 ALTCHA_ENABLED = env_bool("ALTCHA_ENABLED")
 ALTCHA_COST = int(os.environ.get("ALTCHA_COST", "5000"))  # PBKDF2 iterations per attempt
+
+# Whole-page cache for anonymous readers (broadsheet.pagecache): entries live this many
+# seconds at most; a CDN may keep pages CDN_MAX_AGE seconds (purge by Surrogate-Key).
+PAGE_CACHE = env_bool("PAGE_CACHE", True)
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
+CDN_MAX_AGE = int(os.environ.get("CDN_MAX_AGE", "60"))
 
 # Comment notifications: at most one email per reader and article per this many minutes
 # (later events wait and go out together); SMTP failures retry with backoff from

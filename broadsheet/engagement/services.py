@@ -30,7 +30,7 @@ from broadsheet.engagement.models import (
 )
 from broadsheet.engagement.rendering import render_comment
 from broadsheet.engagement.selectors import RatingResult
-from broadsheet.engagement.signals import announce_approved
+from broadsheet.engagement.signals import announce_approved, announce_changed
 from broadsheet.moderation.verdicts import CLOSED, REFUSED, discussion_mode, judge_comment
 from broadsheet.ratelimit import Limit, RateLimited, check_all
 
@@ -248,6 +248,7 @@ def post_comment(
             announce_approved(comment, was_held=False)
         if passage:
             anchor_comment(comment, page, passage)
+        announce_changed(page.pk)
     return comment
 
 
@@ -272,6 +273,7 @@ def set_status(comment_id: int, status: str, reason: str = "") -> Comment:
     elif status == Comment.Status.APPROVED:
         _count_approved(comment, +1)
         announce_approved(comment, was_held=old == Comment.Status.PENDING)
+    announce_changed(comment.page_id)
     return comment
 
 
@@ -480,6 +482,7 @@ def edit_comment(*, comment_id: int, reader: Reader, body: str) -> Comment:
     comment.body_html = render_comment(body)
     comment.edited_at = timezone.now()
     comment.save(update_fields=["body", "body_html", "edited_at"])
+    announce_changed(comment.page_id)
     return comment
 
 
@@ -493,6 +496,7 @@ def delete_comment(*, comment_id: int, reader: Reader) -> Comment:
     comment.save(update_fields=["status", "status_reason"])
     if was_approved:
         _count_approved(comment, -1)
+    announce_changed(comment.page_id)
     return comment
 
 
@@ -550,6 +554,7 @@ def _cast_vote(comment_id: int, reader: Reader, value: int) -> VoteResult:
             score=F("score") + value - old,
         )
     comment.refresh_from_db(fields=["upvotes", "downvotes", "score"])
+    announce_changed(comment.page_id)
     return VoteResult(score=comment.score, up=comment.upvotes, down=comment.downvotes, mine=value)
 
 
@@ -601,6 +606,10 @@ def recount(page_id: int | None = None) -> int:
             RatingSummary.objects.update_or_create(
                 page_id=row["page_id"], defaults={"count": row["n"], "total": row["total"]}
             )
+        for changed in (
+            [page_id] if page_id is not None else discussions.values_list("page_id", flat=True)
+        ):
+            announce_changed(changed)
     return comments.count()
 
 
@@ -655,4 +664,5 @@ def _rate(page: Page, reader: Reader, stars: int) -> RatingResult:
         existing.updated_at = timezone.now()
         existing.save(update_fields=["stars", "updated_at"])
     summary = RatingSummary.objects.get(page_id=page.pk)
+    announce_changed(page.pk)
     return RatingResult(summary.average, summary.count, stars)

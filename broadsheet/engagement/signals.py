@@ -30,3 +30,12 @@ def announce_approved(comment, was_held: bool) -> None:
     transaction.on_commit(
         lambda: comment_approved.send(sender=type(comment), comment=comment, was_held=was_held)
     )
+
+
+# Sent after commit whenever what a page shows of its discussion changes: a comment
+# posted, edited, removed, approved; a vote; a rating; a recount. The page cache listens.
+discussion_changed = Signal()  # kwargs: page_id
+
+
+def announce_changed(page_id: int) -> None:
+    transaction.on_commit(lambda: discussion_changed.send(sender=None, page_id=page_id))

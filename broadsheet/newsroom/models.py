@@ -21,6 +21,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
+from broadsheet import pagecache
 from broadsheet.newsroom.blocks import ArticleBodyBlock
 from broadsheet.newsroom.figures import Figure, Provenance
 from broadsheet.newsroom.plain_text import collapse_whitespace, html_to_paragraphs, join_paragraphs
@@ -135,6 +136,9 @@ class HomePage(Page):
 
     template = "newsroom/home_page.html"
 
+    def serve(self, request, *args, **kwargs):
+        return pagecache.depends_on_listings(super().serve(request, *args, **kwargs), "home")
+
     def get_context(self, request, *args, **kwargs):
         from broadsheet.newsroom import selectors
 
@@ -203,6 +207,10 @@ class SectionPage(Page):
             )
         if self.is_column and not self.disclaimer.strip():
             raise ValidationError({"disclaimer": "A column needs its disclaimer."})
+
+    def serve(self, request, *args, **kwargs):
+        response = super().serve(request, *args, **kwargs)
+        return pagecache.depends_on_listings(response, f"section-{self.pk}")
 
     def get_context(self, request, *args, **kwargs):
         from broadsheet.newsroom import selectors
@@ -365,6 +373,9 @@ class ArticlePage(Page):
         if self.section and self.section.support_cta_id:
             return self.section.support_cta
         return PublicationSettings.for_request(request).default_support_cta
+
+    def serve(self, request, *args, **kwargs):
+        return pagecache.depends_on_page(super().serve(request, *args, **kwargs), self.pk)
 
     def get_context(self, request, *args, **kwargs):
         from broadsheet.newsroom.structured_data import LEAD_IMAGE_RENDITION, canonical_url

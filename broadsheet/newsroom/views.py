@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from taggit.models import Tag
 
+from broadsheet import pagecache
 from broadsheet.newsroom import selectors
 from broadsheet.newsroom.models import Author
 
@@ -16,12 +17,16 @@ from broadsheet.newsroom.models import Author
 def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
     author = get_object_or_404(Author.objects.select_related("photo"), slug=slug)
     articles = selectors.paginate(selectors.articles_by_author(author), request.GET.get("page"))
-    return TemplateResponse(
+    response = TemplateResponse(
         request, "newsroom/author_page.html", {"author": author, "articles": articles}
     )
+    return pagecache.depends_on_listings(response, f"author-{author.pk}")
 
 
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     tag = get_object_or_404(Tag, slug=slug)
     articles = selectors.paginate(selectors.articles_with_tag(tag), request.GET.get("page"))
-    return TemplateResponse(request, "newsroom/tag_page.html", {"tag": tag, "articles": articles})
+    response = TemplateResponse(
+        request, "newsroom/tag_page.html", {"tag": tag, "articles": articles}
+    )
+    return pagecache.depends_on_listings(response, f"tag-{tag.pk}")

@@ -1,0 +1,108 @@
+"""The whole-page cache for anonymous readers: served without a query while nothing
+changed, fresh at once after a comment, a vote, a rating or a publication, and never for
+a signed-in reader or editor. Runs on the configured cache (Redis in CI's second round).
+"""
+
+import pytest
+from django.test import Client
+
+from broadsheet.engagement.tests.conftest import Reader
+from broadsheet.newsroom.tests.factories import ArticlePageFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def page_cache_on(settings):
+    settings.PAGE_CACHE = True
+
+
+@pytest.fixture
+def article(world, ada):
+    return ArticlePageFactory(parent=world, authors=[ada], title="Harbour talks", slug="harbour")
+
+
+def test_a_second_anonymous_request_is_served_from_the_cache(
+    client, article, django_assert_num_queries
+):
+    first = client.get(article.url)
+    assert first["X-Cache"] == "miss"
+    with django_assert_num_queries(0):
+        second = client.get(article.url)
+    assert second["X-Cache"] == "hit"
+    assert second.content == first.content
+    assert "s-maxage=" in second["Cache-Control"] and "public" in second["Cache-Control"]
+    assert second["Surrogate-Key"] == f"page-{article.pk} articles"
+    assert "X-Broadsheet-Depends" not in second
+    assert not second.cookies
+
+
+def test_a_new_comment_vote_or_rating_shows_at_once(
+    client, article, django_capture_on_commit_callbacks
+):
+    client.get(article.url)
+    reader = Reader("198.51.100.9")
+    with django_capture_on_commit_callbacks(execute=True):  # the invalidation runs on commit
+        created = reader.comment(article, "Fresh from the quay.")
+    page = client.get(article.url)
+    assert page["X-Cache"] == "miss" and "Fresh from the quay." in page.content.decode()
+    assert client.get(article.url)["X-Cache"] == "hit"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Reader("198.51.100.10").vote(created["id"], 1)
+    assert client.get(article.url)["X-Cache"] == "miss"
+    with django_capture_on_commit_callbacks(execute=True):
+        Reader("198.51.100.11").post(f"/api/v1/articles/{article.pk}/rating", {"stars": 4})
+    rated = client.get(article.url)
+    assert rated["X-Cache"] == "miss" and "1 rating" in rated.content.decode()
+
+
+def test_publishing_refreshes_the_article_and_the_listings(client, article, world):
+    client.get(article.url)
+    client.get(world.url)
+    assert client.get(world.url)["X-Cache"] == "hit"
+    article.title = "Harbour deal signed"
+    article.save_revision().publish()
+    assert "Harbour deal signed" in client.get(article.url).content.decode()
+    ArticlePageFactory(parent=world, title="Ferry strike ends", slug="ferry")
+    section = client.get(world.url)
+    assert section["X-Cache"] == "miss" and "Ferry strike ends" in section.content.decode()
+
+
+def test_an_unrelated_discussion_leaves_other_articles_cached(
+    client, article, world, django_capture_on_commit_callbacks
+):
+    other = ArticlePageFactory(parent=world, title="Bus fares", slug="bus")
+    client.get(article.url)
+    client.get(world.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        Reader("198.51.100.12").comment(other, "About the buses.")
+    assert client.get(article.url)["X-Cache"] == "hit"
+    assert client.get(world.url)["X-Cache"] == "miss"  # it shows counts and latest comments
+
+
+def test_signed_in_readers_and_editors_never_get_or_fill_the_cache(
+    client, article, django_user_model
+):
+    client.get(article.url)
+    editor = django_user_model.objects.create_superuser("ed", "ed@example.org", "pass-phrase-long")
+    signed_in = Client()
+    signed_in.force_login(editor)
+    mine = signed_in.get(article.url)
+    assert "X-Cache" not in mine
+    assert mine["Cache-Control"].startswith("private")
+    assert client.get(article.url)["X-Cache"] == "hit"
+    assert "wagtail-userbar" not in client.get(article.url).content.decode()
+
+
+def test_odd_query_strings_bypass_the_cache_and_pages_of_comments_are_their_own(client, article):
+    assert "X-Cache" not in client.get(article.url, {"utm_source": "x"})
+    client.get(article.url, {"cpage": 2})
+    assert client.get(article.url, {"cpage": 2})["X-Cache"] == "hit"
+    assert client.get(article.url)["X-Cache"] == "miss"
+
+
+def test_the_cache_can_be_switched_off(client, article, settings):
+    settings.PAGE_CACHE = False
+    client.get(article.url)
+    assert "X-Cache" not in client.get(article.url)

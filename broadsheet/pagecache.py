@@ -1,0 +1,162 @@
+"""Whole-page cache for anonymous readers, kept right by version counters.
+
+Pages that may be cached say what they depend on, in an internal response header set by
+their view (stripped before the response leaves): an article depends on its own version
+(bumped when it is published or its discussion or rating changes) and on the site's
+publication counter (related stories, section lists); home, section, author and tag
+pages depend on the listings counter (bumped by every publication and every discussion
+change, since they show comment counts and latest comments). An entry is served only
+while the counters it was rendered under are unchanged, so there is nothing to find and
+delete on invalidation: one increment makes every affected entry stale at once. Entries
+also expire after PAGE_CACHE_SECONDS, which bounds the one race left (a change during a
+page's very first render).
+
+Only anonymous requests are served from the cache or stored in it: no session cookie,
+no Authorization header, a GET or HEAD, and query parameters the pages use. Responses
+are stored only when they set no cookie. Cache-Control lets a CDN keep pages for
+CDN_MAX_AGE seconds (it must pass requests carrying the session cookie through), and
+Surrogate-Key / Cache-Tag name the page so that a CDN purge can target it.
+"""
+
+import hashlib
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+
+log = logging.getLogger(__name__)
+
+DEPENDS = "X-Broadsheet-Depends"  # internal: set by views, removed before sending
+PUBLISHED = "pagecache:published"
+LISTINGS = "pagecache:listings"
+QUERY_ALLOWED = {"cpage", "sort", "page", "q", "section", "from", "to"}
+
+
+def page_key(page_id: int) -> str:
+    return f"pagecache:page:{page_id}"
+
+
+def depends_on_page(response: HttpResponse, page_id: int) -> HttpResponse:
+    response[DEPENDS] = f"{page_key(page_id)} {PUBLISHED}"
+    response["Surrogate-Key"] = response["Cache-Tag"] = f"page-{page_id} articles"
+    return response
+
+
+def depends_on_listings(response: HttpResponse, tag: str = "listings") -> HttpResponse:
+    response[DEPENDS] = LISTINGS
+    response["Surrogate-Key"] = response["Cache-Tag"] = f"{tag} listings"
+    return response
+
+
+def _bump(*keys: str) -> None:
+    for key in keys:
+        try:
+            cache.incr(key)
+        except ValueError:  # never set, or evicted: any new value makes old entries stale
+            cache.set(key, 1, timeout=None)
+
+
+def page_changed(page_id: int) -> None:
+    """An article's page or discussion changed: its entry and every listing go stale."""
+    _bump(page_key(page_id), LISTINGS)
+
+
+def published() -> None:
+    """A publication or unpublication: every page that lists or relates articles."""
+    _bump(PUBLISHED, LISTINGS)
+
+
+def _entry_key(request: HttpRequest) -> str:
+    raw = f"{request.get_host()}{request.get_full_path()}"
+    return "pagecache:entry:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+
+def _cacheable_request(request: HttpRequest) -> bool:
+    if not settings.PAGE_CACHE or request.method not in ("GET", "HEAD"):
+        return False
+    if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
+        return False  # a signed-in reader or editor, or one with a message waiting
+    if "HTTP_AUTHORIZATION" in request.META or request.headers.get("HX-Request"):
+        return False
+    return all(name in QUERY_ALLOWED for name in request.GET)
+
+
+def _versions(keys: list[str]) -> list:
+    found = cache.get_many(keys)
+    return [found.get(key) for key in keys]
+
+
+class AnonymousPageCacheMiddleware:
+    """Serve and store whole pages for anonymous readers (see the module docstring)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not _cacheable_request(request):
+            response = self.get_response(request)
+            if DEPENDS in response and "Cache-Control" not in response:
+                response["Cache-Control"] = "private, no-cache"  # never into a CDN
+            return self._finish(response, cached=None)
+        key = _entry_key(request)
+        entry = cache.get(key)
+        if entry and _versions(entry["depends"]) == entry["versions"]:
+            response = HttpResponse(entry["content"], status=entry["status"])
+            for name, value in entry["headers"]:
+                response[name] = value
+            return self._finish(response, cached=True)
+        # Counters are read before rendering: a change during the render then makes
+        # this entry stale at once instead of hiding behind a fresh counter.
+        known = entry["depends"] if entry else [LISTINGS, PUBLISHED]
+        before = dict(zip(known, _versions(known), strict=True))
+        response = self.get_response(request)
+        depends = response.get(DEPENDS, "").split()
+        if depends and self._storable(response):
+            after = _versions(depends)
+            versions = [before.get(k, v) for k, v in zip(depends, after, strict=True)]
+            headers = [
+                (name, value)
+                for name, value in response.items()
+                if name not in (DEPENDS, "Content-Length", "Date")
+            ]
+            cache.set(
+                key,
+                {
+                    "content": response.content,
+                    "status": response.status_code,
+                    "headers": headers,
+                    "depends": depends,
+                    "versions": versions,
+                },
+                timeout=settings.PAGE_CACHE_SECONDS,
+            )
+            return self._finish(response, cached=False)
+        return self._finish(response, cached=None)
+
+    @staticmethod
+    def _storable(response: HttpResponse) -> bool:
+        # Vary: Cookie is there because the template asked who the user is (the
+        # editors' bar); requests without a session cookie all get the same page, and
+        # only those are stored here or served from here.
+        return response.status_code == 200 and not response.streaming and not response.cookies
+
+    @staticmethod
+    def _finish(response: HttpResponse, cached: bool | None) -> HttpResponse:
+        depends = response.get(DEPENDS)
+        if depends is not None:
+            del response[DEPENDS]
+        if cached is None:
+            return response
+        response["X-Cache"] = "hit" if cached else "miss"
+        vary = [v.strip() for v in response.get("Vary", "").split(",") if v.strip()]
+        vary = [v for v in vary if v.lower() != "cookie"]  # else no CDN would keep it
+        if vary:
+            response["Vary"] = ", ".join(vary)
+        elif "Vary" in response:
+            del response["Vary"]
+        response["Cache-Control"] = (
+            f"public, max-age=0, s-maxage={settings.CDN_MAX_AGE}, "
+            f"stale-while-revalidate={settings.CDN_MAX_AGE}"
+        )
+        return response
