@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 
+from broadsheet import pagecache
 from broadsheet.discovery import fulltext
 from broadsheet.discovery.models import RelatedArticle, RelatedVocabulary
 from broadsheet.discovery.related import DECAY_DAYS, KEEP, MAX_TERMS, Doc, Index, Vocabulary
@@ -70,6 +71,13 @@ def _store(index: Index, article_ids: list[int]) -> None:
         for article_id in article_ids
         for rank, (related_id, score) in enumerate(index.rank(article_id))
     )
+    _pages_changed(article_ids)
+
+
+def _pages_changed(article_ids) -> None:
+    """Their related slots changed: cached copies of those pages are stale."""
+    ids = list(article_ids)
+    transaction.on_commit(lambda: [pagecache.page_changed(i) for i in ids])
 
 
 # The stored vocabulary, parsed, for the life of a worker process: (row id, fitted_at).
@@ -180,6 +188,7 @@ def _merge_into_neighbours(index: Index, article_id: int) -> None:
         for n in changed
         for rank, (related, score) in enumerate(stored[n])
     )
+    _pages_changed(changed)
 
 
 @transaction.atomic

@@ -434,6 +434,7 @@ def reanchor_annotations(page_id: int) -> dict[str, int]:
         annotation.save()
         _record_anchor(annotation)
         outcome_counts[outcome.status] = outcome_counts.get(outcome.status, 0) + 1
+    announce_changed(page_id)  # "comments on an earlier version" may have changed
     return outcome_counts
 
 
