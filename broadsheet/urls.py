@@ -1,5 +1,8 @@
 from django.conf import settings
+from django.db import DatabaseError, connection
+from django.http import HttpResponse
 from django.urls import include, path, re_path
+from django.views.decorators.cache import never_cache
 from django.views.static import serve as serve_media
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -7,7 +10,20 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from broadsheet.api import api
 
+
+@never_cache
+def health(request):
+    """For load balancers and the bench: the app answers and its database does."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")
+
+
 urlpatterns = [
+    path("healthz", health, name="health"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", api.urls),

@@ -30,7 +30,7 @@ from broadsheet.newsroom.plain_text import collapse_whitespace, html_to_paragrap
 # with one of these slugs would be unreachable.
 RESERVED_SLUGS = frozenset(
     {"accounts", "admin", "api", "authors", "comments", "documents", "feed", "media"}
-    | {"ratings", "search", "static", "tags", "notifications", "privacy"}
+    | {"ratings", "search", "static", "tags", "notifications", "privacy", "healthz"}
 )
 
 
