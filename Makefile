@@ -26,8 +26,10 @@ install: $(VENV)/.installed
 # publishing). Emails are printed to this terminal unless EMAIL_URL names an SMTP server.
 run: install
 	DEBUG=$${DEBUG:-1} $(BIN)/broadsheet migrate --noinput
+	DEBUG=$${DEBUG:-1} CACHE_BACKEND=$${CACHE_BACKEND:-database} $(BIN)/broadsheet createcachetable
 	DEBUG=$${DEBUG:-1} BASE_URL=$${BASE_URL:-http://$(HOST):$(PORT)} $(BIN)/broadsheet seed_demo --if-empty
-	@export DEBUG=$${DEBUG:-1} BASE_URL=$${BASE_URL:-http://$(HOST):$(PORT)}; \
+	@export DEBUG=$${DEBUG:-1} BASE_URL=$${BASE_URL:-http://$(HOST):$(PORT)} \
+		CACHE_BACKEND=$${CACHE_BACKEND:-database}; \
 	$(BIN)/broadsheet scheduler & scheduler=$$!; \
 	$(BIN)/broadsheet worker --no-reload & worker=$$!; \
 	trap 'kill $$scheduler $$worker 2>/dev/null' EXIT INT TERM; \

@@ -147,39 +147,37 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache: local memory by default, Redis when REDIS_URL is set.
+# Cache: Redis when REDIS_URL is set; else CACHE_BACKEND "database" (a table in the
+# site's database, shared by the web server and the worker: `make run` uses it) or
+# "locmem" (each process its own, the default).
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
+CACHE_BACKEND = os.environ.get("CACHE_BACKEND", "redis" if REDIS_URL else "locmem")
+_CACHE_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "broadsheet")
+if CACHE_BACKEND == "redis":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("CACHE_BACKEND=redis needs REDIS_URL.")
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "broadsheet"),
+            "KEY_PREFIX": _CACHE_PREFIX,
         }
     }
-else:
+elif CACHE_BACKEND == "database":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "broadsheet_cache",  # made by `broadsheet createcachetable`
+            "KEY_PREFIX": _CACHE_PREFIX,
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
+    }
+elif CACHE_BACKEND == "locmem":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
-# Background tasks (the Django Tasks API; django-tasks on Django 5.2). "database" (the
-# default) stores them in the site's database for `broadsheet worker`; "immediate" runs
-# them inside the request (the test suite's default); "rq" uses Redis through
-# django-tasks-rq (pip install 'broadsheet[rq]', then `broadsheet rqworker default`).
-TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database")
-_TASK_BACKENDS = {
-    "database": "django_tasks_db.DatabaseBackend",
-    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
-    "rq": "django_tasks_rq.RQBackend",
-}
-if TASKS_BACKEND not in _TASK_BACKENDS:
+else:
     raise ImproperlyConfigured(
-        f"TASKS_BACKEND must be one of {', '.join(_TASK_BACKENDS)}, not {TASKS_BACKEND!r}"
+        f"CACHE_BACKEND must be redis, database or locmem, not {CACHE_BACKEND!r}"
     )
-TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
-if TASKS_BACKEND == "rq":
-    if not REDIS_URL:
-        raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL.")
-    INSTALLED_APPS += ["django_rq"]
-    RQ_QUEUES = {"default": {"URL": REDIS_URL}}
 
 # Email: console by default, so `make run` shows mail in the terminal.
 EMAIL_URL = os.environ.get("EMAIL_URL", "")
