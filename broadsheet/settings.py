@@ -179,6 +179,27 @@ else:
         f"CACHE_BACKEND must be redis, database or locmem, not {CACHE_BACKEND!r}"
     )
 
+# Background tasks (the Django Tasks API; django-tasks on Django 5.2). "database" (the
+# default) stores them in the site's database for `broadsheet worker`; "immediate" runs
+# them inside the request (the test suite's default); "rq" uses Redis through
+# django-tasks-rq (pip install 'broadsheet[rq]', then `broadsheet rqworker default`).
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database")
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "rq": "django_tasks_rq.RQBackend",
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND must be one of {', '.join(_TASK_BACKENDS)}, not {TASKS_BACKEND!r}"
+    )
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
+if TASKS_BACKEND == "rq":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL.")
+    INSTALLED_APPS += ["django_rq"]
+    RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+
 # Email: console by default, so `make run` shows mail in the terminal.
 EMAIL_URL = os.environ.get("EMAIL_URL", "")
 if EMAIL_URL:
