@@ -62,6 +62,20 @@ def page_changed(page_id: int) -> None:
     _bump(page_key(page_id), LISTINGS)
 
 
+def purge_cdn(page_id: int) -> None:
+    """Ask the CDN to drop an article whose discussion changed (Wagtail's frontend cache,
+    by a background task; Wagtail itself purges on publication). Listings at the CDN
+    catch up within CDN_MAX_AGE."""
+    if not settings.WAGTAILFRONTENDCACHE:
+        return
+    from wagtail.contrib.frontend_cache.utils import purge_page_from_cache
+    from wagtail.models import Page
+
+    page = Page.objects.filter(pk=page_id).first()
+    if page is not None:
+        purge_page_from_cache(page)
+
+
 def published() -> None:
     """A publication or unpublication: every page that lists or relates articles."""
     _bump(PUBLISHED, LISTINGS)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.settings",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.sitemaps",
+    "wagtail.contrib.frontend_cache",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -292,6 +293,20 @@ ALTCHA_COST = int(os.environ.get("ALTCHA_COST", "5000"))  # PBKDF2 iterations pe
 PAGE_CACHE = env_bool("PAGE_CACHE", True)
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
 CDN_MAX_AGE = int(os.environ.get("CDN_MAX_AGE", "60"))
+# A CDN or reverse proxy that takes HTTP PURGE requests (Varnish, nginx with a purge
+# module, Fastly's URL purge): Wagtail purges a page there when it is published or
+# unpublished, and Broadsheet when its discussion changes. Empty: no purges.
+FRONTEND_CACHE_PURGE_URL = os.environ.get("FRONTEND_CACHE_PURGE_URL", "")
+WAGTAILFRONTENDCACHE = (
+    {
+        "default": {
+            "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+            "LOCATION": FRONTEND_CACHE_PURGE_URL,
+        }
+    }
+    if FRONTEND_CACHE_PURGE_URL
+    else {}
+)
 
 # Comment notifications: at most one email per reader and article per this many minutes
 # (later events wait and go out together); SMTP failures retry with backoff from

@@ -21,6 +21,7 @@ class NewsroomConfig(AppConfig):
 
         def on_discussion(sender, page_id, **kwargs):
             pagecache.page_changed(page_id)
+            pagecache.purge_cdn(page_id)
 
         for signal in (page_published, page_unpublished):
             signal.connect(on_publication, dispatch_uid=f"pagecache-{signal}", weak=False)

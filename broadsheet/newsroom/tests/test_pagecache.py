@@ -125,3 +125,41 @@ def test_the_cache_can_be_switched_off(client, article, settings):
     settings.PAGE_CACHE = False
     client.get(article.url)
     assert "X-Cache" not in client.get(article.url)
+
+
+def test_a_cdn_is_told_to_purge_on_publication_and_on_discussion_changes(
+    client, article, settings, django_capture_on_commit_callbacks
+):
+    """A real HTTP server on loopback stands in for the CDN and records PURGE requests."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    purged: list[tuple[str, str]] = []
+
+    class Cdn(BaseHTTPRequestHandler):
+        def do_PURGE(self):  # noqa: N802 - the HTTP method's name
+            purged.append((self.headers["Host"], self.path))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Cdn)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.WAGTAILFRONTENDCACHE = {
+        "default": {
+            "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+            "LOCATION": f"http://127.0.0.1:{server.server_port}",
+        }
+    }
+    try:
+        article.title = "Harbour deal signed"
+        article.save_revision().publish()
+        assert ("localhost", article.url) in purged
+        purged.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            Reader("198.51.100.13").comment(article, "Purge me.")
+        assert purged == [("localhost", article.url)]
+    finally:
+        server.shutdown()
