@@ -56,6 +56,11 @@ def client_address(request: HttpRequest) -> str:
     return address
 
 
+def client_hash(request: HttpRequest) -> str:
+    """The keyed hash of the client address: what bans, limits and Reader.ip_hash use."""
+    return keyed_hash("address", client_address(request))
+
+
 @dataclass
 class Reader:
     user: object | None
@@ -87,7 +92,7 @@ def reader_for(request: HttpRequest, create: bool = False) -> Reader:
     return Reader(
         user=user,
         guest_key=keyed_hash("reader", token) if token else "",
-        ip_hash=keyed_hash("address", client_address(request)),
+        ip_hash=client_hash(request),
         new_token=new_token,
     )
 

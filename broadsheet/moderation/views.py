@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from broadsheet.engagement.identity import client_address, keyed_hash
+from broadsheet.engagement.identity import client_hash
 from broadsheet.moderation import privacy
 from broadsheet.ratelimit import Limit, RateLimited, check_all
 
@@ -70,7 +70,7 @@ def privacy_request(request: HttpRequest) -> HttpResponse:
         check_all(
             [
                 (REQUESTS_PER_EMAIL, email),
-                (REQUESTS_PER_CLIENT, keyed_hash("address", client_address(request))),
+                (REQUESTS_PER_CLIENT, client_hash(request)),
             ]
         )
     except RateLimited as limited:

@@ -11,7 +11,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from broadsheet.engagement.api import ApiError, _require_csrf
-from broadsheet.engagement.identity import client_address, keyed_hash
+from broadsheet.engagement.identity import client_hash
 from broadsheet.notifications import services
 
 router = Router(tags=["notifications"])
@@ -34,10 +34,6 @@ class SubscriptionOut(Schema):
     article: int | None
     title: str
     email: str
-
-
-def client_hash(request: HttpRequest) -> str:
-    return keyed_hash("address", client_address(request))  # as Reader.ip_hash
 
 
 def _signed_in(request: HttpRequest):

@@ -13,7 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.models import Page
 
-from broadsheet.engagement.identity import client_address, keyed_hash
+from broadsheet.engagement.identity import client_hash
 from broadsheet.engagement.views import csrf_ok
 from broadsheet.notifications import services, tokens
 from broadsheet.notifications.models import Address, Subscription
@@ -129,7 +129,7 @@ def subscribe(request: HttpRequest, page_id: int) -> HttpResponse:
             kind=request.POST.get("kind", "comments"),
             email=email,
             user=user,
-            client_hash=keyed_hash("address", client_address(request)),
+            client_hash=client_hash(request),
         )
     except services.SubscriptionError as error:
         context["error"] = " ".join(error.errors.values())
