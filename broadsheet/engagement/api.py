@@ -223,19 +223,12 @@ def create_comment(
     remember_reader(response, reader)
     notifications = ""
     if notify:
-        from broadsheet.notifications.services import SubscriptionError, subscribe
-        from broadsheet.ratelimit import RateLimited
+        from broadsheet.notifications.services import subscribe_with_comment
 
-        try:
-            notifications = subscribe(
-                article_id=article_id,
-                kind=notify,
-                email=payload.author_email,
-                user=reader.user,
-                client_hash=reader.ip_hash,
-            ).status
-        except (SubscriptionError, RateLimited) as error:
-            notifications = str(error)
+        status, message = subscribe_with_comment(
+            article_id=article_id, kind=notify, email=payload.author_email, reader=reader
+        )
+        notifications = message if status == "refused" else status
     return Status(201, {"id": comment.pk, "status": comment.status, "notifications": notifications})
 
 

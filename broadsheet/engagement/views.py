@@ -125,28 +125,14 @@ def _refused_form(request, page, parent_id, values, error) -> HttpResponse:
 def _notify_me(page, reader, values) -> str:
     """The form's "Notify me of" choice, once the comment is in. A refused subscription
     never loses the comment: the reader is told, and can subscribe later."""
-    from broadsheet.notifications.services import SubscriptionError, subscribe
-    from broadsheet.ratelimit import RateLimited
+    from broadsheet.notifications.services import subscribe_with_comment
 
     if values.get("notify") not in ("comments", "replies"):
         return ""
-    try:
-        result = subscribe(
-            article_id=page.pk,
-            kind=values["notify"],
-            email=values["author_email"],
-            user=reader.user,
-            client_hash=reader.ip_hash,
-        )
-    except (SubscriptionError, RateLimited) as error:
-        return f"We could not set up your notifications: {error}"
-    if result.status == "confirmation_sent":
-        return "Check your inbox: confirm your email to get notifications."
-    return (
-        "You will be emailed about new comments."
-        if values["notify"] == "comments"
-        else ("You will be emailed when someone replies to you.")
+    _, message = subscribe_with_comment(
+        article_id=page.pk, kind=values["notify"], email=values["author_email"], reader=reader
     )
+    return message
 
 
 @csrf_exempt  # checked by hand below, so that a cached page degrades to a confirm step

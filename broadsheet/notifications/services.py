@@ -26,7 +26,7 @@ from wagtail.models import Page
 
 from broadsheet.engagement.models import Comment
 from broadsheet.notifications.models import Address, Delivery, Notification, Subscription
-from broadsheet.ratelimit import Limit, check_all
+from broadsheet.ratelimit import Limit, RateLimited, check_all
 
 log = logging.getLogger(__name__)
 Kind = Subscription.Kind
@@ -137,6 +137,26 @@ def subscribe(
             return Subscribed(subscription, "active")
         request_confirmation(address, client_hash=client_hash, page_id=page.pk)
     return Subscribed(subscription, "confirmation_sent")
+
+
+def subscribe_with_comment(*, article_id, kind: str, email: str, reader) -> tuple[str, str]:
+    """The "Notify me of" choice made with a comment: (status, message). A refusal never
+    loses the comment, so it comes back as ("refused", why) instead of an exception."""
+    try:
+        result = subscribe(
+            article_id=article_id,
+            kind=kind,
+            email=email,
+            user=reader.user,
+            client_hash=reader.ip_hash,
+        )
+    except (SubscriptionError, RateLimited) as error:
+        return "refused", f"We could not set up your notifications: {error}"
+    if result.status == "confirmation_sent":
+        return result.status, "Check your inbox: confirm your email to get notifications."
+    if kind == Kind.COMMENTS:
+        return result.status, "You will be emailed about new comments."
+    return result.status, "You will be emailed when someone replies to you."
 
 
 def request_confirmation(address: Address, *, client_hash: str, page_id: int | None) -> None:
