@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -87,22 +87,20 @@ def queue(request: HttpRequest) -> HttpResponse:
         Comment.objects.filter(q)
         .distinct()
         .select_related("page", "parent", "user")
-        .annotate(open_reports=Count("reports", filter=Q(reports__resolved_at__isnull=True)))
+        .prefetch_related(
+            Prefetch(
+                "reports",
+                queryset=Report.objects.filter(resolved_at__isnull=True).order_by("pk"),
+                to_attr="open_reports",
+            )
+        )
         .order_by("created_at", "pk")
     )
     page_obj = Paginator(comments, 50).get_page(request.GET.get("page"))
     rows = []
     for comment in page_obj.object_list:
         score, evidence = spam.score(comment.body)
-        reasons = (
-            list(
-                Report.objects.filter(comment=comment, resolved_at__isnull=True)
-                .values_list("reason", flat=True)
-                .distinct()
-            )
-            if comment.open_reports
-            else []
-        )
+        reasons = list(dict.fromkeys(report.reason for report in comment.open_reports))
         rows.append({"comment": comment, "score": score, "evidence": evidence, "reasons": reasons})
     counts = {
         tab: Comment.objects.filter(queue_filter({"tab": tab})[1]).distinct().count()
