@@ -12,6 +12,7 @@ import math
 import re
 import zlib
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -74,7 +75,9 @@ class Model:
         prior = float(nb.class_log_prior_[1] - nb.class_log_prior_[0])
         return cls(vectorizer.vocabulary_, log_odds, prior, labels.count(0), labels.count(1))
 
+    @cached_property
     def _analyzer(self):
+        """Built once per model, not per comment scored (the queue scores 50 a page)."""
         from sklearn.feature_extraction.text import CountVectorizer
 
         return CountVectorizer(ngram_range=(1, 2), strip_accents="unicode").build_analyzer()
@@ -82,7 +85,7 @@ class Model:
     def score(self, text: str) -> tuple[float, list[str]]:
         contributions: dict[str, float] = {}
         total = self.prior
-        for token in self._analyzer()(prepare(text)):
+        for token in self._analyzer(prepare(text)):
             index = self.terms.get(token)
             if index is not None:
                 weight = float(self.log_odds[index])
