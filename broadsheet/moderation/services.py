@@ -9,7 +9,6 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from broadsheet.engagement import services as engagement
@@ -177,7 +176,3 @@ def maybe_retrain() -> None:
         since = since.filter(created_at__gt=last)
     if since.count() >= RETRAIN_EVERY:
         train_spam_filter.enqueue()
-
-
-def held_queryset():
-    return Comment.objects.filter(Q(status=Status.PENDING) | Q(status=Status.SPAM))
