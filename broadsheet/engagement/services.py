@@ -31,7 +31,13 @@ from broadsheet.engagement.models import (
 from broadsheet.engagement.rendering import render_comment
 from broadsheet.engagement.selectors import RatingResult
 from broadsheet.engagement.signals import announce_approved, announce_changed
-from broadsheet.moderation.verdicts import CLOSED, REFUSED, discussion_mode, judge_comment
+from broadsheet.moderation.verdicts import (
+    CLOSED,
+    OPEN,
+    REFUSED,
+    discussion_mode,
+    judge_comment,
+)
 from broadsheet.ratelimit import Limit, RateLimited, check_all
 
 
@@ -92,6 +98,7 @@ class CommentsState:
     accepts: bool
     open: bool
     reason: str = ""
+    mode: str = OPEN  # the section's: open, premoderated or closed
 
 
 def comments_state(page: Page) -> CommentsState:
@@ -106,13 +113,14 @@ def comments_state(page: Page) -> CommentsState:
         return CommentsState(False, False, "This page does not take comments.")
     if not getattr(specific, "comments_open", True):
         return CommentsState(True, False, "Comments are closed on this article.")
-    if discussion_mode(page) == CLOSED:
-        return CommentsState(True, False, "Comments are closed in this section.")
+    mode = discussion_mode(page)
+    if mode == CLOSED:
+        return CommentsState(True, False, "Comments are closed in this section.", mode)
     days = settings.COMMENTS_CLOSE_AFTER_DAYS
     published = page.first_published_at
     if days > 0 and published and timezone.now() - published > timedelta(days=days):
-        return CommentsState(True, False, f"Comments close {days} days after publication.")
-    return CommentsState(True, True)
+        return CommentsState(True, False, f"Comments close {days} days after publication.", mode)
+    return CommentsState(True, True, "", mode)
 
 
 def is_own(comment: Comment, reader: Reader) -> bool:
@@ -215,7 +223,7 @@ def post_comment(
     verdict = judge_comment(
         text=body,
         is_guest=reader.user is None,
-        page_id=page.pk,
+        section_mode=state.mode,
         user_id=reader.user.pk if reader.user else None,
         email=email or (getattr(reader.user, "email", "") or "").lower(),
         ip_hash=reader.ip_hash,

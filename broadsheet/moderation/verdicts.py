@@ -50,7 +50,7 @@ def judge_comment(
     *,
     text: str,
     is_guest: bool,
-    page_id: int,
+    section_mode: str = OPEN,
     user_id: int | None = None,
     email: str = "",
     ip_hash: str = "",
@@ -69,8 +69,7 @@ def judge_comment(
             REFUSED, "Your comment contains words this site does not accept: please reword it."
         )
     score, evidence = spam.score(text)
-    page = Page.objects.filter(pk=page_id).first()
-    if settings.COMMENTS_PREMODERATE or (page and discussion_mode(page) == PREMODERATED):
+    if settings.COMMENTS_PREMODERATE or section_mode == PREMODERATED:
         return Verdict(PENDING, "All comments here are held for moderation.", score, evidence)
     if score > settings_.spam_threshold:
         return Verdict(PENDING, f"Spam score {score:.2f}.", score, evidence)
