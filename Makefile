@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test install lint format chromium screenshots bench-pages bench-anchoring bench-related bench-discovery bench-spam worker clean
+.PHONY: run test install lint format chromium screenshots bench bench-quick bench-pages bench-anchoring bench-related bench-discovery bench-spam worker clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,17 @@ format: install
 # Regenerate docs/screenshots/*.png from the demo newsroom.
 screenshots: install chromium
 	SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(BIN)/pytest broadsheet/newsroom/tests/test_browser.py --screenshots=docs/screenshots
+
+# The whole product under load (production server, wrk, an nginx static-file baseline)
+# on 10,000 articles, 1,000,000 comments and 100,000 ratings, plus the quality
+# benchmarks: bench/results/latest.json and a table. Sizes: BENCH_ARTICLES,
+# BENCH_COMMENTS, BENCH_RATINGS; PostgreSQL with DATABASE_URL. Installs wrk and nginx.
+bench: install
+	$(BIN)/python bench/load.py
+
+# The same on a small dataset, in under three minutes.
+bench-quick: install
+	BENCH_QUICK=1 $(BIN)/python bench/load.py
 
 # Queries and server-side render time of each page on the demo newsroom.
 bench-pages: install

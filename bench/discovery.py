@@ -24,17 +24,18 @@ import statistics
 import sys
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from dataset import build_articles, generated  # noqa: E402
+
 ARTICLES = int(os.environ.get("BENCH_ARTICLES", "100000"))
 PUBLISHES = int(os.environ.get("BENCH_PUBLISHES", "20"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
-SECTIONS = ["World", "Business", "Science", "Culture", "Sport", "Opinion", "City", "Climate"]
 QUERIES = [
     "flood",
     "strike pay",
@@ -47,7 +48,6 @@ QUERIES = [
     "court hearing verdict",
     "a word nobody wrote",
 ]
-BATCH = 1000
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -71,106 +71,6 @@ def setup_django() -> None:
     import django
 
     django.setup()
-
-
-def generated(rng: random.Random, count: int, start: datetime):
-    """(title, standfirst, body, tags, published) for `count` articles in clusters of 4."""
-    from related import PEOPLE, PLACES, SUBJECTS, story
-
-    span = 6 * 365
-    made = 0
-    while made < count:
-        place, person, subject = rng.choice(PLACES), rng.choice(PEOPLE), rng.choice(SUBJECTS)
-        day = rng.random() * span
-        for _ in range(min(4, count - made)):
-            title, standfirst, body = story(rng, place, person, subject, int(day))
-            tags = {place.lower(), subject[0]}
-            yield title, standfirst, body, tags, start + timedelta(days=day + rng.random() * 3)
-            made += 1
-
-
-def build(count: int) -> None:
-    """Bulk-create the archive: pages without a revision history (none is needed to be
-    live), their tags, and their search index entries."""
-    from django.contrib.contenttypes.models import ContentType
-    from django.db import transaction
-    from taggit.models import Tag
-    from wagtail.models import Page, Site
-    from wagtail.rich_text import RichText
-    from wagtail.search.backends import get_search_backend
-
-    from broadsheet.newsroom.models import ArticlePage, ArticleTag, HomePage, SectionPage
-
-    root = Page.get_first_root_node()
-    home = root.add_child(instance=HomePage(title="The Bench Ledger", slug="bench"))
-    Site.objects.update_or_create(
-        is_default_site=True,
-        defaults={"root_page": home, "hostname": "localhost", "site_name": "Bench"},
-    )
-    sections = [
-        home.add_child(instance=SectionPage(title=name, slug=name.lower())) for name in SECTIONS
-    ]
-    content_type = ContentType.objects.get_for_model(ArticlePage)
-    rng = random.Random(20261125)
-    tags: dict[str, Tag] = {}
-    children = {section.pk: 0 for section in sections}
-    backend = get_search_backend()
-    index = backend.get_index_for_model(ArticlePage)
-    stories = generated(rng, count, datetime(2020, 11, 1, tzinfo=UTC))
-    made = 0
-    began = time.perf_counter()
-    while made < count:
-        batch = []
-        with transaction.atomic():
-            for n, (title, standfirst, body, tag_names, published) in zip(
-                range(min(BATCH, count - made)), stories, strict=False
-            ):
-                section = sections[rng.randrange(len(sections))]
-                children[section.pk] += 1
-                slug = f"story-{made + n + 1}"
-                batch.append(
-                    (
-                        ArticlePage(
-                            title=title,
-                            draft_title=title,
-                            slug=slug,
-                            path=ArticlePage._get_path(
-                                section.path, section.depth + 1, children[section.pk]
-                            ),
-                            depth=section.depth + 1,
-                            numchild=0,
-                            url_path=f"{section.url_path}{slug}/",
-                            content_type=content_type,
-                            live=True,
-                            first_published_at=published,
-                            last_published_at=published,
-                            locale_id=section.locale_id,
-                            translation_key=uuid.uuid4(),
-                            standfirst=standfirst,
-                            body=[("paragraph", RichText(f"<p>{body}</p>"))],
-                        ),
-                        tag_names,
-                    )
-                )
-            page_fields = [f.attname for f in Page._meta.concrete_fields if not f.primary_key]
-            pages = Page.objects.bulk_create(
-                [Page(**{f: getattr(article, f) for f in page_fields}) for article, _ in batch]
-            )
-            for page, (article, _) in zip(pages, batch, strict=True):
-                article.pk = article.page_ptr_id = page.pk
-                article.save_base(raw=True, force_insert=True)  # the child row only
-            links = []
-            for article, tag_names in batch:
-                for name in tag_names:
-                    if name not in tags:
-                        tags[name] = Tag.objects.get_or_create(name=name, slug=name)[0]
-                    links.append(ArticleTag(content_object_id=article.pk, tag=tags[name]))
-            ArticleTag.objects.bulk_create(links)
-        index.add_items(ArticlePage, [article for article, _ in batch])
-        made += len(batch)
-        print(f"  built {made} articles ({time.perf_counter() - began:.0f} s)", flush=True)
-    for section in sections:
-        Page.objects.filter(pk=section.pk).update(numchild=children[section.pk])
 
 
 def time_publishes(rng: random.Random) -> dict:
@@ -287,7 +187,7 @@ def main() -> None:
     if existing == 0:
         print(f"Building an archive of {ARTICLES} articles (once; reused next time)")
         began = time.perf_counter()
-        build(ARTICLES)
+        build_articles(ARTICLES, datetime(2020, 11, 1, tzinfo=UTC))
         build_s = round(time.perf_counter() - began, 1)
     elif existing < ARTICLES:
         sys.exit(f"The bench database holds {existing} articles, not {ARTICLES}: remove it.")
