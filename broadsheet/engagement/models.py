@@ -21,8 +21,15 @@ class Comment(models.Model):
         SHADOW = "shadow", "Shadow-banned (seen by its author only)"
 
     page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    # Indexed for replies only (see Meta): an index holding every top-level comment under
+    # NULL tempts the planner away from the per-page indexes below.
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+        db_index=False,
     )
     # The top-level comment of the thread (None for a top-level comment): a page of
     # threads loads all their replies with one `thread_id IN (...)` query.
@@ -64,21 +71,27 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        # A page of threads in any order walks one of these (backwards for "newest"),
+        # status included so skipping to a deep page never touches the table; partial
+        # on top-level comments, which is what pages of threads list.
         indexes = [
             models.Index(
-                fields=["page", "created_at"],
-                name="comment_toplevel_by_date",
-                condition=Q(parent__isnull=True, status="approved"),
+                fields=["page", "created_at", "id", "status"],
+                name="comment_threads_by_date",
+                condition=Q(parent__isnull=True),
             ),
             models.Index(
-                fields=["page", "score"],
-                name="comment_toplevel_by_score",
-                condition=Q(parent__isnull=True, status="approved"),
+                fields=["page", "score", "created_at", "id", "status"],
+                name="comment_threads_by_score",
+                condition=Q(parent__isnull=True),
             ),
             models.Index(
-                fields=["page", "reply_count"],
-                name="comment_toplevel_by_replies",
-                condition=Q(parent__isnull=True, status="approved"),
+                fields=["page", "reply_count", "created_at", "id", "status"],
+                name="comment_threads_by_replies",
+                condition=Q(parent__isnull=True),
+            ),
+            models.Index(
+                fields=["parent"], name="comment_replies", condition=Q(parent__isnull=False)
             ),
             models.Index(fields=["thread", "created_at"], name="comment_thread_by_date"),
             models.Index(fields=["status", "created_at"], name="comment_status_by_date"),

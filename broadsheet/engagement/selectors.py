@@ -1,7 +1,8 @@
 """Reads of discussions shared by the article page, the htmx fragments and the API.
 
 A page of threads costs the same few queries whatever the size of the discussion: the
-count of top-level comments, one page of them, and every reply of those threads in one
+count of top-level comments, the ids of one page of them (from an index alone, however
+deep the page), those comments, and every reply of those threads in one
 `thread_id IN (...)` query; the tree is assembled in Python.
 """
 
@@ -106,7 +107,7 @@ def arrange(top: list[Comment], replies: Iterable[Comment], max_depth: int) -> l
 def thread_page(
     page_id: int, sort: str = DEFAULT_SORT, page: int = 1, reader: Reader | None = None
 ) -> ThreadPage:
-    """One page of top-level threads with all their replies, in four queries."""
+    """One page of top-level threads with all their replies, in five queries."""
     if sort not in SORTS:
         sort = DEFAULT_SORT
     size = settings.COMMENTS_PAGE_SIZE
@@ -116,11 +117,13 @@ def thread_page(
     count = top.count()
     pages = max(1, math.ceil(count / size))
     page = max(1, page)
-    items = list(
-        top.select_related("user", "annotation").order_by(*SORTS[sort])[
-            (page - 1) * size : page * size
-        ]
+    # Ids first, from the index alone, then the rows: a deep page skips index entries,
+    # not joined rows.
+    ids = list(
+        top.order_by(*SORTS[sort]).values_list("pk", flat=True)[(page - 1) * size : page * size]
     )
+    rows = Comment.objects.select_related("user", "annotation").in_bulk(ids) if ids else {}
+    items = [rows[pk] for pk in ids if pk in rows]
     replies = (
         Comment.objects.filter(thread_id__in=[c.pk for c in items])
         .filter(_shown(reader))
@@ -234,10 +237,11 @@ def annotations(page_id: int) -> list[Annotation]:
 def earlier_version_comments(page_id: int) -> list[Comment]:
     """Approved comments whose passage no longer exists: listed apart, with their quote."""
     return list(
+        # Found from the page's anchors (few), not from its comments (perhaps thousands).
         Comment.objects.filter(
-            page_id=page_id,
-            status=Comment.Status.APPROVED,
+            annotation__page_id=page_id,
             annotation__status=Annotation.Status.ORPHANED,
+            status=Comment.Status.APPROVED,
         )
         .select_related("user", "annotation")
         .order_by("created_at")
