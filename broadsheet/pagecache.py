@@ -16,10 +16,19 @@ no Authorization header, a GET or HEAD, and query parameters the pages use. Resp
 are stored only when they set no cookie. Cache-Control lets a CDN keep pages for
 CDN_MAX_AGE seconds (it must pass requests carrying the session cookie through), and
 Surrogate-Key / Cache-Tag name the page so that a CDN purge can target it.
+
+Each process also keeps the last PAGE_CACHE_LOCAL_ENTRIES entries it served in memory:
+a hit then reads only the small version counters from the shared cache, not the page
+(tens of kilobytes, unpickled) each time. A local copy obeys the same rule as the shared
+entry (served only while its counters are unchanged, never past its expiry), so it is
+exactly as fresh.
 """
 
 import hashlib
 import logging
+import threading
+import time
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
@@ -53,8 +62,8 @@ def _bump(*keys: str) -> None:
     for key in keys:
         try:
             cache.incr(key)
-        except ValueError:  # never set, or evicted: any new value makes old entries stale
-            cache.set(key, 1, timeout=None)
+        except ValueError:  # never set, or evicted: a value no entry was rendered under
+            cache.set(key, time.time_ns(), timeout=None)
 
 
 def page_changed(page_id: int) -> None:
@@ -96,8 +105,61 @@ def _cacheable_request(request: HttpRequest) -> bool:
     return all(name in QUERY_ALLOWED for name in request.GET)
 
 
-def _versions(keys: list[str]) -> list:
+class _LocalEntries:
+    """The newest entries this process served, bounded in number (least recently used
+    leave first); guarded by a lock for threaded workers."""
+
+    def __init__(self):
+        self._entries: OrderedDict[str, dict] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> dict | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if entry["expires"] <= time.time():
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry: dict) -> None:
+        limit = settings.PAGE_CACHE_LOCAL_ENTRIES
+        if limit <= 0 or "expires" not in entry:
+            return
+        with self._lock:
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            while len(self._entries) > limit:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+local_entries = _LocalEntries()
+
+
+def _entry(key: str) -> dict | None:
+    entry = local_entries.get(key)
+    if entry is None:
+        entry = cache.get(key)
+        if entry:
+            local_entries.put(key, entry)
+    return entry
+
+
+def _versions(keys: list[str], start: bool = False) -> list:
+    """The counters' values; with `start`, missing ones are started (from the clock, so
+    an entry rendered before a counter was evicted never matches its new value)."""
     found = cache.get_many(keys)
+    if start:
+        for key in keys:
+            if found.get(key) is None:
+                cache.add(key, time.time_ns(), timeout=None)
+                found[key] = cache.get(key)
     return [found.get(key) for key in keys]
 
 
@@ -114,7 +176,7 @@ class AnonymousPageCacheMiddleware:
                 response["Cache-Control"] = "private, no-cache"  # never into a CDN
             return self._finish(response, cached=None)
         key = _entry_key(request)
-        entry = cache.get(key)
+        entry = _entry(key)
         if entry and _versions(entry["depends"]) == entry["versions"]:
             response = HttpResponse(entry["content"], status=entry["status"])
             for name, value in entry["headers"]:
@@ -123,28 +185,27 @@ class AnonymousPageCacheMiddleware:
         # Counters are read before rendering: a change during the render then makes
         # this entry stale at once instead of hiding behind a fresh counter.
         known = entry["depends"] if entry else [LISTINGS, PUBLISHED]
-        before = dict(zip(known, _versions(known), strict=True))
+        before = dict(zip(known, _versions(known, start=True), strict=True))
         response = self.get_response(request)
         depends = response.get(DEPENDS, "").split()
         if depends and self._storable(response):
-            after = _versions(depends)
+            after = _versions(depends, start=True)
             versions = [before.get(k, v) for k, v in zip(depends, after, strict=True)]
             headers = [
                 (name, value)
                 for name, value in response.items()
                 if name not in (DEPENDS, "Content-Length", "Date")
             ]
-            cache.set(
-                key,
-                {
-                    "content": response.content,
-                    "status": response.status_code,
-                    "headers": headers,
-                    "depends": depends,
-                    "versions": versions,
-                },
-                timeout=settings.PAGE_CACHE_SECONDS,
-            )
+            entry = {
+                "content": response.content,
+                "status": response.status_code,
+                "headers": headers,
+                "depends": depends,
+                "versions": versions,
+                "expires": time.time() + settings.PAGE_CACHE_SECONDS,
+            }
+            cache.set(key, entry, timeout=settings.PAGE_CACHE_SECONDS)
+            local_entries.put(key, entry)
             return self._finish(response, cached=False)
         return self._finish(response, cached=None)
 

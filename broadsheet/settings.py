@@ -292,6 +292,8 @@ ALTCHA_COST = int(os.environ.get("ALTCHA_COST", "5000"))  # PBKDF2 iterations pe
 # seconds at most; a CDN may keep pages CDN_MAX_AGE seconds (purge by Surrogate-Key).
 PAGE_CACHE = env_bool("PAGE_CACHE", True)
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
+# Pages each process also keeps in memory (validated against the shared counters).
+PAGE_CACHE_LOCAL_ENTRIES = int(os.environ.get("PAGE_CACHE_LOCAL_ENTRIES", "200"))
 CDN_MAX_AGE = int(os.environ.get("CDN_MAX_AGE", "60"))
 # A CDN or reverse proxy that takes HTTP PURGE requests (Varnish, nginx with a purge
 # module, Fastly's URL purge): Wagtail purges a page there when it is published or
