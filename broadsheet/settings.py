@@ -137,6 +137,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # lock up front so concurrent writers wait (busy timeout) instead of failing mid-way.
     # Connections persist (CONN_MAX_AGE) as on PostgreSQL: opening one costs ~1 ms
     # (functions registered, pragmas run), as much as serving a cached page.
+    # Writers queue on a lock file instead of polling (see broadsheet/sqlite/base.py).
+    DATABASES["default"]["ENGINE"] = "broadsheet.sqlite"
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
