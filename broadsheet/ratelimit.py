@@ -41,12 +41,14 @@ def hit(limit: Limit, key: str, *, message: str = "") -> None:
     now = time.time()
     window = int(now // limit.seconds)
     cache_key = _key(limit, key, window)
-    cache.add(cache_key, 0, timeout=limit.seconds + 1)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr: this hit opens a new window
-        cache.set(cache_key, 1, timeout=limit.seconds + 1)
-        count = 1
+    if cache.add(cache_key, 1, timeout=limit.seconds + 1):
+        count = 1  # the window's first hit: one write, not two
+    else:
+        try:
+            count = cache.incr(cache_key)
+        except ValueError:  # expired between add and incr: this hit opens a new window
+            cache.set(cache_key, 1, timeout=limit.seconds + 1)
+            count = 1
     if count > limit.count:
         raise RateLimited(limit, int((window + 1) * limit.seconds - now) + 1, message)
 
