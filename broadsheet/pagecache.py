@@ -37,6 +37,9 @@ from django.http import HttpRequest, HttpResponse
 log = logging.getLogger(__name__)
 
 DEPENDS = "X-Broadsheet-Depends"  # internal: set by views, removed before sending
+# Internal too: cookies whose bearers get their own version of a response (a guest sees
+# their own held comments in the comments API), so the shared one is not for them.
+UNLESS = "X-Broadsheet-Unless-Cookie"
 PUBLISHED = "pagecache:published"
 LISTINGS = "pagecache:listings"
 QUERY_ALLOWED = {"cpage", "sort", "page", "q", "section", "from", "to"}
@@ -49,6 +52,14 @@ def page_key(page_id: int) -> str:
 def depends_on_page(response: HttpResponse, page_id: int) -> HttpResponse:
     response[DEPENDS] = f"{page_key(page_id)} {PUBLISHED}"
     response["Surrogate-Key"] = response["Cache-Tag"] = f"page-{page_id} articles"
+    return response
+
+
+def depends_on_thread(response: HttpResponse, page_id: int, unless_cookie: str) -> HttpResponse:
+    """An API view of an article's discussion, shared by readers without `unless_cookie`;
+    kept by this cache only (a CDN cannot tell those readers apart)."""
+    response[DEPENDS] = page_key(page_id)
+    response[UNLESS] = unless_cookie
     return response
 
 
@@ -177,10 +188,14 @@ class AnonymousPageCacheMiddleware:
             return self._finish(response, cached=None)
         key = _entry_key(request)
         entry = _entry(key)
+        if entry and any(name in request.COOKIES for name in entry.get("unless", ())):
+            return self._finish(self.get_response(request), cached=None)
         if entry and _versions(entry["depends"]) == entry["versions"]:
             response = HttpResponse(entry["content"], status=entry["status"])
             for name, value in entry["headers"]:
                 response[name] = value
+            if entry.get("unless"):
+                response[UNLESS] = " ".join(entry["unless"])
             return self._finish(response, cached=True)
         # Counters are read before rendering: a change during the render then makes
         # this entry stale at once instead of hiding behind a fresh counter.
@@ -194,7 +209,7 @@ class AnonymousPageCacheMiddleware:
             headers = [
                 (name, value)
                 for name, value in response.items()
-                if name not in (DEPENDS, "Content-Length", "Date")
+                if name not in (DEPENDS, UNLESS, "Content-Length", "Date")
             ]
             entry = {
                 "content": response.content,
@@ -203,6 +218,7 @@ class AnonymousPageCacheMiddleware:
                 "depends": depends,
                 "versions": versions,
                 "expires": time.time() + settings.PAGE_CACHE_SECONDS,
+                "unless": response.get(UNLESS, "").split(),
             }
             cache.set(key, entry, timeout=settings.PAGE_CACHE_SECONDS)
             local_entries.put(key, entry)
@@ -221,9 +237,15 @@ class AnonymousPageCacheMiddleware:
         depends = response.get(DEPENDS)
         if depends is not None:
             del response[DEPENDS]
+        personal = response.get(UNLESS)
+        if personal is not None:
+            del response[UNLESS]
         if cached is None:
             return response
         response["X-Cache"] = "hit" if cached else "miss"
+        if personal:
+            response["Cache-Control"] = "private, no-cache"
+            return response
         vary = [v.strip() for v in response.get("Vary", "").split(",") if v.strip()]
         vary = [v for v in vary if v.lower() != "cookie"]  # else no CDN would keep it
         if vary:

@@ -16,8 +16,14 @@ from ninja.responses import Status
 from pydantic import Field
 from wagtail.models import Page
 
+from broadsheet import pagecache
 from broadsheet.engagement import selectors, services
-from broadsheet.engagement.identity import guest_details, reader_for, remember_reader
+from broadsheet.engagement.identity import (
+    READER_COOKIE,
+    guest_details,
+    reader_for,
+    remember_reader,
+)
 from broadsheet.engagement.models import Comment
 from broadsheet.engagement.views import csrf_ok
 from broadsheet.moderation import proof_of_work
@@ -157,9 +163,16 @@ def _commentable_page(page_id: int) -> Page:
 
 
 @router.get("/articles/{article_id}/comments", response=CommentPage, summary="A page of threads")
-def list_comments(request: HttpRequest, article_id: int, query: Query[ThreadQuery]):
+def list_comments(
+    request: HttpRequest, response: HttpResponse, article_id: int, query: Query[ThreadQuery]
+):
     page = _commentable_page(article_id)
-    thread = selectors.thread_page(page.pk, query.sort, query.page, reader_for(request))
+    reader = reader_for(request)
+    thread = selectors.thread_page(page.pk, query.sort, query.page, reader)
+    if reader.user is None and not reader.guest_key:
+        # The same for every reader without an identity: kept by the page cache until
+        # the discussion changes. A guest's own held comments make theirs personal.
+        pagecache.depends_on_thread(response, page.pk, unless_cookie=READER_COOKIE)
     return {
         "count": thread.count,
         "page": thread.page,

@@ -199,3 +199,39 @@ def test_a_cdn_is_told_to_purge_on_publication_and_on_discussion_changes(
         assert purged == [("localhost", article.url)]
     finally:
         server.shutdown()
+
+
+@pytest.mark.moderation  # a guest's first comment is held: only its author sees it
+def test_the_comments_api_is_cached_for_readers_without_an_identity_only(
+    client, article, django_capture_on_commit_callbacks
+):
+    url = f"/api/v1/articles/{article.pk}/comments"
+    assert client.get(url)["X-Cache"] == "miss"
+    shared = client.get(url)
+    assert shared["X-Cache"] == "hit" and shared.json()["count"] == 0
+    # Personal to whoever holds the reader cookie, so no CDN may keep it.
+    assert shared["Cache-Control"] == "private, no-cache"
+
+    guest = Reader("198.51.100.20")
+    with django_capture_on_commit_callbacks(execute=True):
+        held = guest.comment(article, "Held for a moderator.")
+    assert held["status"] == "pending"
+    # The guest sees their own held comment; nobody else does, from the cache or not.
+    mine = guest.client.get(url)
+    assert "X-Cache" not in mine
+    assert [c["id"] for c in mine.json()["results"]] == [held["id"]]
+    assert client.get(url).json()["count"] == 0
+    assert client.get(url)["X-Cache"] == "hit"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Reader("198.51.100.21").comment(
+            article, "Approved at once.", author_name="Known", author_email="known@example.org"
+        )
+    # (its first comment is held too; approve it the way a moderator does)
+    from broadsheet.engagement.models import Comment
+    from broadsheet.engagement.services import approve_comment
+
+    with django_capture_on_commit_callbacks(execute=True):
+        approve_comment(Comment.objects.get(body="Approved at once.").pk)
+    fresh = client.get(url)
+    assert fresh["X-Cache"] == "miss" and fresh.json()["count"] == 1
