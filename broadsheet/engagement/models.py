@@ -118,6 +118,16 @@ class Comment(models.Model):
         return "" if self.user_id else self.guest_url
 
     @property
+    def passage(self) -> "Annotation | None":
+        """The passage this comment is anchored to, or None. Templates read this, not
+        `annotation`, whose absence raises (and makes the template engine inspect the
+        whole object): that was 1-2 ms on a page of comments."""
+        try:
+            return self.annotation
+        except Annotation.DoesNotExist:
+            return None
+
+    @property
     def is_visible(self) -> bool:
         return self.status == self.Status.APPROVED
 
