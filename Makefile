@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test install lint format chromium screenshots bench bench-quick bench-pages bench-anchoring bench-related bench-discovery bench-spam worker clean
+.PHONY: run test install lint format chromium nginx screenshots bench bench-quick bench-pages bench-anchoring bench-related bench-discovery bench-spam worker clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,8 +39,9 @@ run: install
 worker: install
 	$(BIN)/broadsheet worker
 
-# The whole suite. Browser tests drive Debian's Chromium (installed here when missing).
-test: install chromium
+# The whole suite. Browser tests drive Debian's Chromium, the front-cache test Debian's
+# nginx with its cache-purge module (both installed here when missing).
+test: install chromium nginx
 	SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(BIN)/pytest $(PYTEST_ARGS)
 
 chromium:
@@ -50,6 +51,18 @@ chromium:
 		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	else \
 		echo "The browser tests need Chromium at /usr/bin/chromium (or set CHROMIUM=path): sudo apt-get install chromium" >&2; \
+		exit 1; \
+	fi
+
+nginx:
+	@if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then \
+		if [ -f /usr/lib/nginx/modules/ngx_http_cache_purge_module.so ]; then exit 0; fi; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's nginx and its cache-purge module for the front-cache test"; \
+		apt-get install -y -qq nginx libnginx-mod-http-cache-purge >/dev/null 2>&1 || \
+		{ apt-get update -qq && apt-get install -y -qq nginx libnginx-mod-http-cache-purge >/dev/null; }; \
+	else \
+		echo "The front-cache test needs nginx: sudo apt-get install nginx libnginx-mod-http-cache-purge" >&2; \
 		exit 1; \
 	fi
 
