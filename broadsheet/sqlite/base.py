@@ -6,8 +6,10 @@ a writer that arrives a moment after another waits for the next retry, not for t
 under 16 concurrent writers that turned 5 ms writes into 300-800 ms tails. Here a
 transaction first takes an exclusive flock() on a file beside the database; waiting
 writers sleep in the kernel and the next one wakes as soon as the lock is released.
-Reads (WAL) and single statements outside a transaction are unchanged; the busy timeout
-still guards those. A worker killed mid-transaction releases the lock with its process.
+A write statement outside a transaction (autocommit: a QuerySet.update(), the database
+cache deleting expired keys) takes the same lock for its duration. Reads (WAL) never
+wait; the busy timeout still guards anything else. A worker killed mid-transaction
+releases the lock with its process.
 
 ENGINE "broadsheet.sqlite" (settings.py chooses it for sqlite:// URLs).
 """
@@ -19,12 +21,30 @@ except ImportError:  # not POSIX: SQLite's busy handler alone, as before
 
 from django.db.backends.sqlite3 import base
 
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
+
 
 class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._writer_file = None
         self._writing = False
+        self.execute_wrappers.append(self._queue_lone_writes)
+
+    def _queue_lone_writes(self, execute, sql, params, many, context):
+        """An autocommit write is its own transaction: it queues like one."""
+        if (
+            self._writing
+            or self._writer_file is None
+            or self.in_atomic_block
+            or sql.lstrip()[:6].upper() not in WRITES
+        ):
+            return execute(sql, params, many, context)
+        fcntl.flock(self._writer_file, fcntl.LOCK_EX)
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            fcntl.flock(self._writer_file, fcntl.LOCK_UN)
 
     def get_new_connection(self, conn_params):
         connection = super().get_new_connection(conn_params)

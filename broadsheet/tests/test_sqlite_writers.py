@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.db import connection, connections, transaction
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own write lock"),
 ]
 
@@ -55,3 +55,41 @@ def test_a_writer_waits_its_turn_instead_of_finding_the_database_locked():
     assert not failures, failures
     # The second writer read the first one's committed value, not a stale one.
     assert Group.objects.get(pk=group.pk).name == "2"
+
+
+def test_a_write_outside_any_transaction_waits_its_turn_too():
+    """QuerySet.update() in autocommit mode (no atomic block) is a transaction of its own
+    in SQLite; it queues on the same lock instead of SQLite's busy handler."""
+    group = Group.objects.create(name="0")
+    first_holds_the_lock = threading.Event()
+    failures = []
+
+    def first():
+        try:
+            with transaction.atomic():
+                Group.objects.filter(pk=group.pk).update(name="1")
+                first_holds_the_lock.set()
+                threading.Event().wait(0.5)
+        except Exception as error:  # noqa: BLE001
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    def second():
+        try:
+            first_holds_the_lock.wait(5)
+            connection.ensure_connection()
+            connection.connection.execute("PRAGMA busy_timeout = 50")
+            Group.objects.filter(pk=group.pk, name="1").update(name="2")
+        except Exception as error:  # noqa: BLE001
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert not failures, failures
+    assert Group.objects.get(pk=group.pk).name == "2"  # it ran after the first committed

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
 
 from nginx import free_port, front_cache_server, nginx, wait_for  # noqa: E402
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def fetch(url: str, cookie: str = "") -> tuple[str, str]:
