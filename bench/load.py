@@ -570,7 +570,8 @@ def quality_rows(found: dict) -> list[tuple[str, str]]:
 def markdown(report: dict) -> str:
     built, vendor = report["dataset"], report["database"]
     lines = [
-        f"Broadsheet bench, {report['date']}: {vendor}, {report['cores']} cores, "
+        f"Broadsheet bench, {report['date']}: {vendor} with the {report['cache']} cache, "
+        f"{report['cores']} cores, "
         f"{built['articles']:,} articles, {built['comments']:,} comments, "
         f"{built['ratings']:,} ratings (built in "
         f"{built['build_articles_s'] + built['build_comments_s'] + built['build_ratings_s']:.0f} s)"
@@ -615,6 +616,7 @@ def main() -> None:
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "database": info["vendor"],
+        "cache": database_env()["CACHE_BACKEND"],
         "cores": os.cpu_count(),
         "server_workers": 2 * (os.cpu_count() or 1),
         "seconds": SECONDS,
