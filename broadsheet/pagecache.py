@@ -145,10 +145,6 @@ class _LocalEntries:
             while len(self._entries) > limit:
                 self._entries.popitem(last=False)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
 
 local_entries = _LocalEntries()
 
