@@ -7,6 +7,7 @@ from pydantic import Field
 
 from broadsheet.discovery import selectors
 from broadsheet.discovery.search import SearchError, hits, search_articles
+from broadsheet.newsroom import selectors as newsroom
 from broadsheet.newsroom.models import ArticlePage
 
 router = Router(tags=["discovery"])
@@ -24,7 +25,7 @@ class RelatedList(Schema):
 
 @router.get("/articles/{article_id}/related", response=RelatedList, summary="Related articles")
 def related(request: HttpRequest, article_id: int):
-    article = ArticlePage.objects.live().public().filter(pk=article_id).first()
+    article = newsroom.public(ArticlePage.objects.live()).filter(pk=article_id).first()
     if article is None:
         raise HttpError(404, "No such article.")
     return {

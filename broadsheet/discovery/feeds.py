@@ -153,7 +153,7 @@ class CommentsFeed(Feed):
         return super().__call__(request, *args, **kwargs)
 
     def get_object(self, request, article_id):
-        return get_object_or_404(ArticlePage.objects.live().public(), pk=article_id)
+        return get_object_or_404(newsroom.public(ArticlePage.objects.live()), pk=article_id)
 
     def title(self, obj):
         return f"Comments on “{obj.title}”"

@@ -51,7 +51,7 @@ def search_articles(
 ):
     """Live articles matching the query, best first; filters before the search."""
     query = clean_query(raw_query)
-    articles: QuerySet = ArticlePage.objects.live().public()
+    articles: QuerySet = newsroom.public(ArticlePage.objects.live())
     if section is not None:
         articles = articles.descendant_of(section)
     if since:

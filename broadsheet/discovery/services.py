@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 
 def _live() -> QuerySet[ArticlePage]:
-    return ArticlePage.objects.live().public()
+    return newsroom.public(ArticlePage.objects.live())
 
 
 def docs_of(articles: QuerySet[ArticlePage]) -> list[Doc]:

@@ -73,7 +73,7 @@ def articles(request: HttpRequest, number: int) -> HttpResponse:
 def sections(request: HttpRequest) -> HttpResponse:
     urls = [
         {"loc": section.get_full_url(request), "lastmod": section.last_published_at}
-        for section in SectionPage.objects.live().public().order_by("path")
+        for section in newsroom.public(SectionPage.objects.live()).order_by("path")
     ]
     return _xml(request, "discovery/sitemap.xml", {"urls": urls})
 

@@ -9,21 +9,34 @@ from collections.abc import Iterable, Sequence
 
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
-from django.db.models import F, Prefetch, QuerySet, Window
+from django.db.models import F, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber, Substr
 from taggit.models import Tag
-from wagtail.models import Page
+from wagtail.models import Page, PageViewRestriction
 
 from broadsheet.newsroom.models import ArticleAuthor, ArticlePage, Author, HomePage, SectionPage
 
 PAGE_SIZE = 20
 
 
+def public(pages: QuerySet) -> QuerySet:
+    """`pages.public()` (outside every section behind a view restriction), reading the
+    restrictions alone first. Wagtail joins them with every page, which SQLite plans as
+    a scan of all pages when there is no restriction (an empty table has no planner
+    statistics): 0.65 ms per call at 10,000 pages, twice per article render."""
+    restricted = list(PageViewRestriction.objects.values_list("page_id", flat=True))
+    if not restricted:
+        return pages
+    private = Q()
+    for page in Page.objects.filter(pk__in=restricted):
+        private |= pages.descendant_of_q(page, inclusive=True)
+    return pages.exclude(private)
+
+
 def live_articles() -> QuerySet[ArticlePage]:
     """Published, publicly visible articles, newest first, with what a card shows."""
     return (
-        ArticlePage.objects.live()
-        .public()
+        public(ArticlePage.objects.live())
         .select_related("lead_image")
         .prefetch_related(
             Prefetch(
@@ -76,7 +89,7 @@ def sections_with_latest(
     A window function numbers the articles within each section, so the database returns
     at most `per_section` per section however many the site has.
     """
-    sections = list(SectionPage.objects.live().public().child_of(home).order_by("path"))
+    sections = list(public(SectionPage.objects.live()).child_of(home).order_by("path"))
     if not sections:
         return []
     section_path_length = len(sections[0].path)
@@ -139,4 +152,4 @@ def section_navigation(home: Page | None) -> list[SectionPage]:
     """The live sections under the site's home page, in the order editors keep in the tree."""
     if home is None:
         return []
-    return list(SectionPage.objects.live().public().child_of(home).order_by("path"))
+    return list(public(SectionPage.objects.live()).child_of(home).order_by("path"))

@@ -151,3 +151,28 @@ def test_column_needs_a_disclaimer(home):
 
     with pytest.raises(ValidationError, match="disclaimer"):
         home.add_child(instance=SectionPage(title="Comment", slug="comment", is_column=True))
+
+
+def test_a_section_behind_a_password_is_left_out_of_listings_search_and_sitemaps(
+    client, home, world, opinion, ada
+):
+    """Wagtail's view restrictions keep a section's articles out of every public list
+    (selectors.public), and only that section's."""
+    from wagtail.models import PageViewRestriction
+
+    ArticlePageFactory(parent=world, authors=[ada], title="Harbour open", slug="open")
+    ArticlePageFactory(parent=opinion, authors=[ada], title="Harbour members", slug="members")
+    PageViewRestriction.objects.create(
+        page=opinion, restriction_type=PageViewRestriction.PASSWORD, password="s3cret"
+    )
+    for url in (
+        "/",
+        "/search/?q=harbour",
+        "/sitemap-articles-1.xml",
+        "/sitemap-sections.xml",
+        "/feed/",
+        "/api/v1/articles",
+    ):
+        body = client.get(url).content.decode()
+        assert "/world/" in body, url
+        assert "/opinion/" not in body, url
