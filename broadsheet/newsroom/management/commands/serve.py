@@ -34,6 +34,8 @@ class Command(BaseCommand):
                 f"No static files in {settings.STATIC_ROOT}: run `broadsheet collectstatic` first."
             )
         argv = [
+            sys.executable,
+            "-m",
             "gunicorn",
             "broadsheet.wsgi:application",
             "--bind",
@@ -65,4 +67,4 @@ class Command(BaseCommand):
         # from the management command's process (Django set up, its checks run) rendered
         # an article 8% slower (33.8 against 31.3 ms p50) than a fresh gunicorn's; what
         # they inherited that cost this was not pinned down.
-        os.execv(sys.executable, [sys.executable, "-m", "gunicorn", *argv[1:]])  # noqa: S606
+        os.execv(sys.executable, argv)  # noqa: S606
