@@ -40,22 +40,25 @@ class DatabaseWrapper(base.DatabaseWrapper):
             or sql.lstrip()[:6].upper() not in WRITES
         ):
             return execute(sql, params, many, context)
-        fcntl.flock(self._writer_file, fcntl.LOCK_EX)
+        self._take_writers()
         try:
             return execute(sql, params, many, context)
         finally:
-            fcntl.flock(self._writer_file, fcntl.LOCK_UN)
+            self._release_writers()
 
     def get_new_connection(self, conn_params):
         connection = super().get_new_connection(conn_params)
-        if fcntl is not None and not self.is_in_memory_db():
+        if fcntl is not None and self._writer_file is None and not self.is_in_memory_db():
             self._writer_file = open(f"{self.settings_dict['NAME']}.writers", "a+b")  # noqa: SIM115
         return connection
 
-    def _start_transaction_under_autocommit(self):
+    def _take_writers(self):
         if self._writer_file is not None and not self._writing:
             fcntl.flock(self._writer_file, fcntl.LOCK_EX)
             self._writing = True
+
+    def _start_transaction_under_autocommit(self):
+        self._take_writers()
         try:
             super()._start_transaction_under_autocommit()
         except BaseException:
