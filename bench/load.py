@@ -136,14 +136,15 @@ def prepare() -> dict:
             :5000
         ]
     )
-    threads = built["busy"][str(biggest)] * 6 // 10  # dataset.py: 60% start a thread
-    last_page = max(1, -(-threads // 20))
+    from django.conf import settings
+
+    threads = Comment.objects.filter(page_id=biggest, parent__isnull=True).count()
+    last_page = max(1, -(-threads // settings.COMMENTS_PAGE_SIZE))
     connection.close()
     return {
         "built": built,
         "vendor": connection.vendor,
         "article": url[three_hundred],
-        "article_300": three_hundred,
         "article_big": url[biggest],
         "biggest": biggest,
         "biggest_comments": built["busy"][str(biggest)],
