@@ -54,6 +54,20 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture
+def page_cache_on(settings):
+    """Production's whole-page cache for anonymous readers, for journey tests: a reader's
+    journey must hold on cached pages, not only on freshly rendered ones. (Changes reach
+    the counters on commit: use a transactional database, the browser tests' default, or
+    django_capture_on_commit_callbacks(execute=True).)"""
+    from broadsheet import pagecache
+
+    settings.PAGE_CACHE = True
+    pagecache.local_entries.clear()
+    yield
+    pagecache.local_entries.clear()
+
+
 def pytest_sessionstart(session):
     """Templates name static files by their hashed names, as in production, which needs
     collectstatic's manifest to be current: refreshed before every run (about 2 s)."""

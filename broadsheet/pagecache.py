@@ -135,6 +135,10 @@ class _LocalEntries:
             self._entries.move_to_end(key)
             return entry
 
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
     def put(self, key: str, entry: dict) -> None:
         limit = settings.PAGE_CACHE_LOCAL_ENTRIES
         if limit <= 0 or "expires" not in entry:
