@@ -17,6 +17,12 @@ are stored only when they set no cookie. Cache-Control lets a CDN keep pages for
 CDN_MAX_AGE seconds (it must pass requests carrying the session cookie through), and
 Surrogate-Key / Cache-Tag name the page so that a CDN purge can target it.
 
+A browser that has something of its own on an article (a comment it posted, perhaps
+held for review) carries the OWN_PAGES_COOKIE, a signed list of those articles' ids:
+those articles are rendered afresh for it (its held comments shown, no vote buttons on
+its own comments) and never stored or served from the cache, whether it runs JavaScript
+or not. Every other page, and every other reader, still gets the cached copy.
+
 Each process also keeps the last PAGE_CACHE_LOCAL_ENTRIES entries it served in memory:
 a hit then reads only the small version counters from the shared cache, not the page
 (tens of kilobytes, unpickled) each time. A local copy obeys the same rule as the shared
@@ -26,11 +32,13 @@ exactly as fresh.
 
 import hashlib
 import logging
+import re
 import threading
 import time
 from collections import OrderedDict
 
 from django.conf import settings
+from django.core import signing
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
@@ -45,8 +53,61 @@ LISTINGS = "pagecache:listings"
 QUERY_ALLOWED = {"cpage", "sort", "page", "q", "section", "from", "to"}
 
 
+OWN_PAGES_COOKIE = "bs_own"
+OWN_PAGES_SALT = "broadsheet.pagecache.own-pages"
+OWN_PAGES_KEPT = 50  # the newest articles a browser commented on; older ones cache again
+OWN_PAGES_AGE = 365 * 24 * 3600
+_PAGE_KEY = re.compile(r"^pagecache:page:(\d+)$")
+
+
 def page_key(page_id: int) -> str:
     return f"pagecache:page:{page_id}"
+
+
+def own_pages(request: HttpRequest) -> list[int]:
+    """The articles this browser has something of its own on, newest first (read once
+    per request; a forged or stale cookie counts as none)."""
+    found = getattr(request, "_own_pages", None)
+    if found is None:
+        found = []
+        raw = request.COOKIES.get(OWN_PAGES_COOKIE)
+        if raw:
+            try:
+                value = signing.loads(raw, salt=OWN_PAGES_SALT, max_age=OWN_PAGES_AGE)
+                found = [int(pk) for pk in value if isinstance(pk, int)][:OWN_PAGES_KEPT]
+            except (signing.BadSignature, TypeError, ValueError):
+                found = []
+        request._own_pages = found
+    return found
+
+
+def is_own_page(request: HttpRequest, page_id: int) -> bool:
+    return page_id in own_pages(request)
+
+
+def remember_own_page(request: HttpRequest, response: HttpResponse, page_id: int) -> None:
+    """This browser now has something of its own on `page_id` (say, a held comment):
+    from now on that article is rendered for it alone."""
+    pages = [page_id, *(pk for pk in own_pages(request) if pk != page_id)][:OWN_PAGES_KEPT]
+    response.set_cookie(
+        OWN_PAGES_COOKIE,
+        signing.dumps(pages, salt=OWN_PAGES_SALT),
+        max_age=OWN_PAGES_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+
+
+def _personal(request: HttpRequest, depends: list[str]) -> bool:
+    """Whether a page depending on `depends` is this browser's own version."""
+    if OWN_PAGES_COOKIE not in request.COOKIES:
+        return False
+    for key in depends:
+        match = _PAGE_KEY.match(key)
+        if match and is_own_page(request, int(match[1])):
+            return True
+    return False
 
 
 def depends_on_page(response: HttpResponse, page_id: int) -> HttpResponse:
@@ -188,8 +249,11 @@ class AnonymousPageCacheMiddleware:
             return self._finish(response, cached=None)
         key = _entry_key(request)
         entry = _entry(key)
-        if entry and any(name in request.COOKIES for name in entry.get("unless", ())):
-            return self._finish(self.get_response(request), cached=None)
+        if entry and (
+            any(name in request.COOKIES for name in entry.get("unless", ()))
+            or _personal(request, entry["depends"])
+        ):
+            return self._finish(self._private(self.get_response(request)), cached=None)
         if entry and _versions(entry["depends"]) == entry["versions"]:
             response = HttpResponse(entry["content"], status=entry["status"])
             for name, value in entry["headers"]:
@@ -203,6 +267,8 @@ class AnonymousPageCacheMiddleware:
         before = dict(zip(known, _versions(known, start=True), strict=True))
         response = self.get_response(request)
         depends = response.get(DEPENDS, "").split()
+        if depends and _personal(request, depends):
+            return self._finish(self._private(response), cached=None)
         if depends and self._storable(response):
             after = _versions(depends, start=True)
             versions = [before.get(k, v) for k, v in zip(depends, after, strict=True)]
@@ -224,6 +290,12 @@ class AnonymousPageCacheMiddleware:
             local_entries.put(key, entry)
             return self._finish(response, cached=False)
         return self._finish(response, cached=None)
+
+    @staticmethod
+    def _private(response: HttpResponse) -> HttpResponse:
+        if DEPENDS in response:
+            response["Cache-Control"] = "private, no-cache"  # this browser's own version
+        return response
 
     @staticmethod
     def _storable(response: HttpResponse) -> bool:

@@ -234,6 +234,7 @@ def create_comment(
     except services.CommentError as error:
         _raise(error)
     remember_reader(response, reader)
+    pagecache.remember_own_page(request, response, article_id)
     notifications = ""
     if notify:
         from broadsheet.notifications.services import subscribe_with_comment

@@ -72,6 +72,17 @@ class Reader:
     def is_authenticated(self) -> bool:
         return self.user is not None
 
+    def owns(self, comment) -> bool:
+        """Whether this reader wrote `comment`: their account's, or as a guest, their
+        cookie's (an address never makes a comment anyone's)."""
+        if self.user is not None:
+            return comment.user_id == self.user.pk
+        return (
+            bool(self.guest_key)
+            and comment.user_id is None
+            and (comment.guest_key == self.guest_key)
+        )
+
     @property
     def voter(self) -> str:
         if self.user is not None:
@@ -95,6 +106,20 @@ def reader_for(request: HttpRequest, create: bool = False) -> Reader:
         ip_hash=client_hash(request),
         new_token=new_token,
     )
+
+
+def personal_reader(request: HttpRequest | None, page_id: int) -> Reader | None:
+    """The reader a page about `page_id` is rendered for, when it is rendered for one
+    reader alone: someone signed in, or a browser with comments of its own there (see
+    pagecache.OWN_PAGES_COOKIE). None for the copy every other reader shares."""
+    from broadsheet import pagecache
+
+    if request is None:
+        return None
+    user = getattr(request, "user", None)
+    if (user is not None and user.is_authenticated) or pagecache.is_own_page(request, page_id):
+        return reader_for(request)
+    return None
 
 
 def remember_reader(response: HttpResponse, reader: Reader) -> HttpResponse:

@@ -70,6 +70,10 @@ class Comment(models.Model):
         default=0, help_text="Approved replies in this comment's thread (top-level only)."
     )
 
+    # Set on the comments of a page rendered for one reader (selectors.mark_own): their
+    # own comments get no vote buttons. False on every page shared by all readers.
+    mine = False
+
     class Meta:
         ordering = ["created_at", "id"]
         # A page of threads in any order walks one of these (backwards for "newest"),

@@ -273,3 +273,19 @@ def latest_comments_on(page_id: int, limit: int = 20) -> list[Comment]:
         .select_related("page", "user")
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+def mark_own(comments: Iterable[Comment], reader: Reader | None) -> bool:
+    """Flag the reader's own comments (`comment.mine`) in arranged threads, replies
+    included, for a page rendered for that reader alone; returns whether any is theirs.
+    Walks with a stack: readers choose how deep threads go."""
+    if reader is None:
+        return False
+    found = False
+    stack = list(comments)
+    while stack:
+        comment = stack.pop()
+        comment.mine = reader.owns(comment)
+        found = found or comment.mine
+        stack.extend(getattr(comment, "replies", ()))
+    return found

@@ -124,11 +124,7 @@ def comments_state(page: Page) -> CommentsState:
 
 
 def is_own(comment: Comment, reader: Reader) -> bool:
-    if reader.user is not None:
-        return comment.user_id == reader.user.pk
-    return (
-        bool(reader.guest_key) and comment.user_id is None and comment.guest_key == reader.guest_key
-    )
+    return reader.owns(comment)
 
 
 def _validate_body(body: str, errors: dict[str, str]) -> str:
@@ -461,26 +457,32 @@ def has_replies(comment: Comment) -> bool:
     )
 
 
+def edit_refusal(comment: Comment, reader: Reader) -> str:
+    """Why this reader may not edit this comment now, or "" when they may: the one place
+    the edit rules live (the author only, within the edit window, before any reply)."""
+    if not is_own(comment, reader):
+        return "Only the author can change this comment."
+    if comment.status not in (Comment.Status.APPROVED, Comment.Status.PENDING):
+        return "This comment can no longer be edited."
+    minutes = settings.COMMENTS_EDIT_WINDOW_MINUTES
+    if timezone.now() - comment.created_at > timedelta(minutes=minutes):
+        return f"Comments can be edited for {minutes} minutes only."
+    if has_replies(comment):
+        return "A comment with replies can no longer be edited."
+    return ""
+
+
 def can_edit(comment: Comment, reader: Reader) -> bool:
-    window = timedelta(minutes=settings.COMMENTS_EDIT_WINDOW_MINUTES)
-    return (
-        is_own(comment, reader)
-        and comment.status in (Comment.Status.APPROVED, Comment.Status.PENDING)
-        and timezone.now() - comment.created_at <= window
-        and not has_replies(comment)
-    )
+    return not edit_refusal(comment, reader)
 
 
 @transaction.atomic
 def edit_comment(*, comment_id: int, reader: Reader, body: str) -> Comment:
     """Change a comment's text: its author only, within the edit window, before replies."""
     comment = _editable_comment(comment_id, reader)
-    window = timedelta(minutes=settings.COMMENTS_EDIT_WINDOW_MINUTES)
-    if timezone.now() - comment.created_at > window:
-        minutes = settings.COMMENTS_EDIT_WINDOW_MINUTES
-        raise Forbidden({"comment": f"Comments can be edited for {minutes} minutes only."})
-    if has_replies(comment):
-        raise Forbidden({"comment": "A comment with replies can no longer be edited."})
+    refusal = edit_refusal(comment, reader)
+    if refusal:
+        raise Forbidden({"comment": refusal})
     errors: dict[str, str] = {}
     body = _validate_body(body, errors)
     if errors:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
 from wagtail.models import Page
 
+from broadsheet import pagecache
 from broadsheet.engagement import selectors, services
 from broadsheet.engagement.identity import (
     forget_guest_details,
@@ -30,7 +31,15 @@ from broadsheet.engagement.models import Comment
 from broadsheet.moderation import bots
 from broadsheet.moderation.bots import form_started
 
-FORM_FIELDS = ("body", "parent", "author_name", "author_email", "author_url", "notify")
+FORM_FIELDS = (
+    "body",
+    "parent",
+    "author_name",
+    "author_email",
+    "author_url",
+    "notify",
+    "form_started",
+)
 QUOTE_FIELDS = ("quote_exact", "quote_prefix", "quote_suffix", "quote_start", "quote_end")
 
 
@@ -51,18 +60,22 @@ def _form_id(parent_id: int | None) -> str:
 
 
 def _form_context(request, page, *, parent_id=None, values=None, errors=None, notice=""):
+    values = values or {}
     return {
         "page_id": page.pk,
         "parent_id": parent_id,
         "form_id": _form_id(parent_id),
-        "values": values or {},
+        "values": values,
         "errors": errors or {},
         "notice": notice,
         "request": request,
         "prompt": settings.COMMENTS_PROMPT,
         "max_length": settings.COMMENTS_MAX_LENGTH,
-        "form_started": form_started(),
+        # A form shown again after an error keeps the time it was first loaded: the
+        # reader who corrects it is not a bot posting too quickly.
+        "form_started": form_started(values.get("form_started", "")),
         "altcha": settings.ALTCHA_ENABLED,
+        "next_url": f"{page.url}#{_form_id(parent_id)}",
     }
 
 
@@ -93,9 +106,12 @@ def thread_fragment(request: HttpRequest, page_id: int) -> HttpResponse:
     state = services.comments_state(page)
     if not state.accepts:
         raise Http404("This page does not take comments.")
+    # htmx answers are never cached: this one is the reader's own (held comments shown).
+    reader = reader_for(request)
     thread = selectors.thread_page(
-        page.pk, request.GET.get("sort", ""), _int(request.GET.get("page")) or 1
+        page.pk, request.GET.get("sort", ""), _int(request.GET.get("page")) or 1, reader
     )
+    selectors.mark_own(thread.comments, reader)
     template = (
         "engagement/thread_page.html" if request.GET.get("more") else "engagement/thread.html"
     )
@@ -105,7 +121,7 @@ def thread_fragment(request: HttpRequest, page_id: int) -> HttpResponse:
         "comments_open": state.open,
         "sorts": list(selectors.SORT_LABELS.items()),
     }
-    return TemplateResponse(request, template, context)
+    return _with_heading(request, TemplateResponse(request, template, context), page.pk)
 
 
 def _refused_form(request, page, parent_id, values, error) -> HttpResponse:
@@ -173,33 +189,11 @@ def post_comment(request: HttpRequest, page_id: int) -> HttpResponse:
 
     notify_notice = _notify_me(page, reader, values)
     if request.htmx:
-        comment.level = min(comment.depth + 1, _max_level())
-        comment.replies = []
-        html = render_to_string(
-            "engagement/comment.html",
-            {"comment": comment, "page_id": page.pk, "comments_open": True, "fresh": True},
-            request=request,
-        )
-        fresh_form = (
-            render_to_string(
-                "engagement/form.html",
-                {
-                    **_form_context(request, page),
-                    "oob": True,
-                    "notice": " ".join(filter(None, ["Thank you: posted.", notify_notice])),
-                },
-                request=request,
-            )
-            if parent_id is None
-            else format_html(
-                '<div id="{}" class="reply-form-slot" hx-swap-oob="true"></div>',
-                _form_id(parent_id),
-            )
-        )
-        response = HttpResponse(html + fresh_form, status=201)
+        response = _posted_fragment(request, page, comment, parent_id, notify_notice)
     else:
         response = HttpResponseRedirect(f"{page.url}#comment-{comment.pk}")
         response.status_code = 303
+    pagecache.remember_own_page(request, response, page.pk)
     if reader.user is None:
         if values["remember"]:
             remember_guest_details(
@@ -208,6 +202,32 @@ def post_comment(request: HttpRequest, page_id: int) -> HttpResponse:
         else:
             forget_guest_details(response)
     return remember_reader(response, reader)
+
+
+POSTED = "Thank you: posted."
+HELD = (
+    "Thank you: your comment is held for review. Only you can see it until a moderator approves it."
+)
+
+
+def _posted_fragment(request, page, comment, parent_id, notify_notice) -> HttpResponse:
+    """The new comment where htmx puts it, with a fresh form (or the reply form gone) and
+    the comments heading, out of band."""
+    comment.level = min(comment.depth + 1, _max_level())
+    comment.replies = []
+    comment.mine = True  # no vote buttons on one's own comment
+    held = comment.status == Comment.Status.PENDING
+    context = {
+        **_form_context(request, page),
+        "comment": comment,
+        "comments_open": True,
+        "fresh": True,
+        "reply_to": parent_id,
+        "notice": " ".join(filter(None, [HELD if held else POSTED, notify_notice])),
+        "total": selectors.comment_counts([page.pk]).get(page.pk, 0),
+        "empty": False,
+    }
+    return TemplateResponse(request, "engagement/posted.html", context, status=201)
 
 
 def _quote(values: dict) -> dict | None:
@@ -231,10 +251,17 @@ def _stale_session() -> HttpResponse:
     return HttpResponse("Your session has expired: reload the page.", status=403)
 
 
-def _refused(request, error: services.CommentError, article) -> HttpResponse:
-    """A refused action: the message alone for htmx, a page with a way back otherwise."""
+def _refused(request, error: services.CommentError, article, comment_id=None) -> HttpResponse:
+    """A refused action. For htmx, its message in place, under the comment's actions
+    (a 200, so htmx shows it rather than dropping it; the message says what happened);
+    otherwise a page with the message and a way back."""
     if request.htmx:
-        return HttpResponse(error.message, status=error.status)
+        if comment_id is None:
+            return HttpResponse(error.message, status=error.status)
+        response = HttpResponse(
+            format_html('<p class="action-error" role="alert">{}</p>', error.message)
+        )
+        return reswap(retarget(response, f"#comment-{int(comment_id)}-actions"), "beforeend")
     return TemplateResponse(
         request,
         "engagement/message.html",
@@ -277,6 +304,9 @@ def vote(request: HttpRequest, comment_id: int) -> HttpResponse:
             comment_id=comment.pk, reader=reader, value=value if value is not None else 99
         )
     except services.CommentError as error:
+        if request.htmx:  # the buttons again, with the reason beside them
+            context = {"comment": comment, "mine": 0, "error": error.message}
+            return TemplateResponse(request, "engagement/votes.html", context)
         return _refused(request, error, comment.page)
     if request.htmx:
         comment.score, comment.upvotes, comment.downvotes = result.score, result.up, result.down
@@ -294,6 +324,9 @@ def edit(request: HttpRequest, comment_id: int) -> HttpResponse:
     reader = reader_for(request)
     if request.method == "GET":
         if not services.can_edit(comment, reader):
+            if request.htmx:
+                error = services.Forbidden({"comment": services.edit_refusal(comment, reader)})
+                return _refused(request, error, comment.page, comment.pk)
             raise Http404("You cannot edit this comment.")
         template = "engagement/edit_form.html" if request.htmx else "engagement/edit_page.html"
         return TemplateResponse(
@@ -332,19 +365,39 @@ def delete(request: HttpRequest, comment_id: int) -> HttpResponse:
     try:
         comment = services.delete_comment(comment_id=comment.pk, reader=reader_for(request))
     except services.CommentError as error:
-        return _refused(request, error, comment.page)
+        return _refused(request, error, comment.page, comment.pk)
     if request.htmx:
-        if services.has_replies(comment):
-            return _comment_fragment(request, comment)
-        return HttpResponse("")
+        response = (
+            _comment_fragment(request, comment)
+            if services.has_replies(comment)
+            else HttpResponse("")
+        )
+        return _with_heading(request, response, comment.page_id)
     return _back_to(comment)
+
+
+def _with_heading(request, response: HttpResponse, page_id: int) -> HttpResponse:
+    """Add the comments heading (count, and "No comments yet.") to an htmx answer that
+    changed or loaded the thread, so they never disagree with what the reader sees."""
+    if hasattr(response, "render"):
+        response.render()
+    total = selectors.comment_counts([page_id]).get(page_id, 0)
+    reader = reader_for(request)
+    empty = not total and not selectors.my_comments(reader, page_id)
+    heading = render_to_string(
+        "engagement/heading.html", {"oob": True, "total": total, "empty": empty}, request
+    )
+    response.content = response.content + heading.encode()
+    return response
 
 
 def _comment_fragment(request, comment: Comment) -> HttpResponse:
     """One comment re-rendered in place (after an edit or a delete), replies included."""
-    node = selectors.comment_with_replies(comment, reader_for(request))
+    reader = reader_for(request)
+    node = selectors.comment_with_replies(comment, reader)
     if node is None:
         return HttpResponse("")
+    selectors.mark_own([node], reader)
     return TemplateResponse(
         request,
         "engagement/comment.html",

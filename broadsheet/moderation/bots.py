@@ -16,7 +16,15 @@ STARTED = "form_started"
 SALT = "broadsheet.moderation.form-started"
 
 
-def form_started() -> str:
+def form_started(kept: str = "") -> str:
+    """A new start stamp, or `kept` when it is one of ours (whatever its age): a form
+    shown again after an error keeps the moment it was first loaded."""
+    if kept:
+        try:
+            signing.TimestampSigner(salt=SALT).unsign(kept)
+            return kept
+        except signing.BadSignature:
+            pass
     return signing.TimestampSigner(salt=SALT).sign("form")
 
 

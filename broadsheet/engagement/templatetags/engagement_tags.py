@@ -3,6 +3,7 @@ from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 from broadsheet.engagement import selectors, services
+from broadsheet.engagement.identity import personal_reader
 
 register = template.Library()
 
@@ -35,12 +36,19 @@ def comment_slot(context, page):
     """The comment slot of a page: the same for every anonymous reader, so cacheable.
 
     Nothing personal goes in here (no CSRF token, no “you voted”): comments.js fetches
-    that from /api/v1/session after the page loads.
+    that from /api/v1/session after the page loads. The one exception is a page rendered
+    for one reader alone (signed in, or with comments of their own here, which the page
+    cache then neither serves nor keeps): it shows their held comments, marked, and no
+    vote buttons on their own, with JavaScript or without.
     """
     request = context.get("request")
     state = services.comments_state(page)
     query = request.GET if request else {}
-    thread = selectors.thread_page(page.pk, query.get("sort", ""), _int(query.get("cpage")))
+    reader = personal_reader(request, page.pk)
+    thread = selectors.thread_page(page.pk, query.get("sort", ""), _int(query.get("cpage")), reader)
+    earlier = selectors.earlier_version_comments(page.pk)
+    selectors.mark_own(thread.comments, reader)
+    selectors.mark_own(earlier, reader)
     return {
         "request": request,
         "page_id": page.pk,
@@ -50,7 +58,8 @@ def comment_slot(context, page):
         "closed_reason": state.reason,
         "prompt": settings.COMMENTS_PROMPT,
         "max_length": settings.COMMENTS_MAX_LENGTH,
-        "earlier": selectors.earlier_version_comments(page.pk),
+        "earlier": earlier,
+        "next_url": f"{page.url}#comment-form",
         "altcha": settings.ALTCHA_ENABLED,
     }
 

@@ -7,14 +7,19 @@
   if (!slot || !window.fetch) return;
   var session = null;
 
-  function apply(root) {
+  function apply(root, first) {
     if (!session) return;
     document.querySelectorAll("input[name=csrfmiddlewaretoken]").forEach(function (input) {
       input.value = session.csrf_token;
     });
-    document.querySelectorAll("input[name=form_started]").forEach(function (input) {
-      if (session.form_started) input.value = session.form_started;
-    });
+    if (first) {
+      // A cached page's stamp is as old as the copy: restart it once, when the reader
+      // opens the page. Forms swapped in later bring their own (a form shown again
+      // after an error keeps the moment it was first opened).
+      document.querySelectorAll("input[name=form_started]").forEach(function (input) {
+        if (session.form_started) input.value = session.form_started;
+      });
+    }
     if (session.rating) {
       var star = document.querySelector("[data-rating] input[name=stars][value='" + session.rating + "']");
       if (star) star.checked = true;
@@ -49,6 +54,8 @@
       });
     });
     (session.mine || []).forEach(function (own) {
+      var votes = root.querySelector("[data-votes='" + own.id + "']");
+      if (votes) votes.remove();  // nobody votes on their own comment
       var actions = root.querySelector("[data-own='" + own.id + "']");
       if (!actions) return;
       actions.hidden = false;
@@ -58,6 +65,7 @@
   }
 
   var latest = 0;
+  var loaded = false;
   function load() {
     var ticket = ++latest;  // an older answer arriving late must not undo a newer one
     var url = slot.dataset.sessionUrl + "?page=" + encodeURIComponent(slot.dataset.page);
@@ -67,10 +75,19 @@
         if (ticket !== latest) return;
         session = data;
         document.body.setAttribute("hx-headers", JSON.stringify({ "X-CSRFToken": data.csrf_token }));
-        apply(slot);
+        apply(slot, !loaded);
+        loaded = true;
         slot.dataset.ready = "true";
       });
   }
+
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    // A refused action's message replaces the one before it, never piles up.
+    var target = event.detail.target;
+    if (target) target.querySelectorAll(":scope > .action-error").forEach(function (old) {
+      old.remove();
+    });
+  });
 
   document.body.addEventListener("htmx:afterSwap", function () {
     // A new comment, a reply form or another page of threads: personalise it too, and
