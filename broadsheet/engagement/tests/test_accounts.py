@@ -42,7 +42,10 @@ def test_sign_up_verify_by_email_sign_in_and_comment(smtp_inbox, article):
     token = csrf_token_in(confirm_page)
     reader.client.post(link, {"csrfmiddlewaretoken": token})
     assert user.emailaddress_set.get().verified
+    # Confirming in the browser that signed up signs the reader in there.
+    assert reader.session()["user"] == {"id": user.pk, "name": "mara"}
 
+    reader = Reader()  # and they can sign in from another browser
     login_page = reader.client.get("/accounts/login/")
     token = csrf_token_in(login_page)
     login = reader.client.post(
