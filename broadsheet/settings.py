@@ -334,6 +334,9 @@ RELATED_FULL_SCAN_LIMIT = int(os.environ.get("RELATED_FULL_SCAN_LIMIT", "500"))
 WAGTAIL_SITE_NAME = os.environ.get("SITE_NAME", "Broadsheet")
 WAGTAILADMIN_BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:8000")
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# The admin works offline and tells no third party who edits: no Gravatar (it would send
+# a hash of every editor's and commenter's email to gravatar.com).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp", "avif"]

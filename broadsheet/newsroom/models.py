@@ -14,7 +14,7 @@ from django.utils.text import slugify
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
-from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, TitleFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page
@@ -126,7 +126,10 @@ class HomePage(Page):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The story at the top. Empty: the newest article leads.",
+        help_text=(
+            "The story at the top. Empty: the newest news story leads (an opinion "
+            "column's piece leads only when chosen here)."
+        ),
     )
 
     content_panels = [*Page.content_panels, FieldPanel("lead_article")]
@@ -265,7 +268,9 @@ class ArticlePage(Page):
     )
 
     content_panels = [
-        FieldPanel("title", heading="Headline"),
+        # Fills the slug from the headline as the editor types: a first Publish never
+        # fails on an empty slug shown only on the Promote tab.
+        TitleFieldPanel("title", heading="Headline", placeholder="Headline*"),
         FieldPanel("standfirst"),
         InlinePanel("article_authors", heading="Authors", label="Author"),
         MultiFieldPanel(

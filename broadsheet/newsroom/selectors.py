@@ -69,13 +69,17 @@ def paginate(queryset: QuerySet[ArticlePage], page_number, per_page: int = PAGE_
 
 
 def lead_article(home: HomePage) -> ArticlePage | None:
-    """The editor's chosen lead if it is live, else the newest article on the site."""
+    """The editor's chosen lead if it is live, else the newest news story: never an
+    opinion column's piece, which leads only when an editor chooses it."""
     articles = live_articles().descendant_of(home)
     lead = None
     if home.lead_article_id:
         lead = articles.filter(pk=home.lead_article_id).first()
     if lead is None:
-        lead = articles.first()
+        columns = Q()
+        for path in SectionPage.objects.filter(is_column=True).values_list("path", flat=True):
+            columns |= Q(path__startswith=path)
+        lead = (articles.exclude(columns) if columns else articles).first()
     if lead is not None:
         attach_sections([lead])
     return lead

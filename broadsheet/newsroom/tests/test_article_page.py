@@ -8,7 +8,11 @@ import pytest
 from django.utils import timezone
 
 from broadsheet.newsroom.models import Correction, PublicationSettings, SupportCallToAction
-from broadsheet.newsroom.tests.factories import ArticlePageFactory, ImageFactory
+from broadsheet.newsroom.tests.factories import (
+    ArticlePageFactory,
+    ImageFactory,
+    SectionPageFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -143,6 +147,21 @@ def test_column_article_is_opinion_with_disclaimer(client, opinion, ada):
     assert json_ld(html)["@type"] == "OpinionNewsArticle"
     assert "Columnists speak for themselves, not for the paper." in html
     assert html.find("column-disclaimer") > html.find('class="article-body"')
+
+
+def test_a_column_called_opinion_is_named_once_in_the_kicker(client, opinion, ada):
+    html = get_html(client, ArticlePageFactory(parent=opinion, authors=[ada]))
+    kicker = re.search(r'<p class="kicker">.*?</p>', html, re.S)[0]
+    assert re.sub(r"<[^>]+>", "", kicker).strip() == "Opinion"
+
+
+def test_a_column_with_its_own_name_is_marked_opinion(client, home, ada):
+    column = SectionPageFactory(
+        parent=home, title="The Long View", slug="long-view", is_column=True, disclaimer="Ours."
+    )
+    html = get_html(client, ArticlePageFactory(parent=column, authors=[ada]))
+    kicker = re.search(r'<p class="kicker">.*?</p>', html, re.S)[0]
+    assert " ".join(re.sub(r"<[^>]+>", " ", kicker).split()) == "The Long View Opinion"
 
 
 def test_news_article_has_no_column_disclaimer(client, handout_article, opinion):

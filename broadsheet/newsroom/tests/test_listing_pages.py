@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from broadsheet.newsroom.models import ArticlePage
 from broadsheet.newsroom.tests.factories import (
     ArticlePageFactory,
     ImageFactory,
@@ -58,6 +59,22 @@ def test_editor_chosen_lead_story_leads(client, home, world):
     html = client.get("/").content.decode()
     lead = re.search(r'<section class="lead-story".*?</section>', html, re.S).group(0)
     assert "Story 0" in lead
+
+
+def test_a_new_opinion_column_never_leads_by_accident(client, home, world, opinion):
+    publish_stories(world, [], 1, "News story")
+    publish_stories(opinion, [], 1, "Column piece")  # the newest article on the site
+    lead = re.search(
+        r'<section class="lead-story".*?</section>', client.get("/").content.decode(), re.S
+    )[0]
+    assert "News story 0" in lead and "Column piece" not in lead
+
+    home.lead_article = ArticlePage.objects.get(title="Column piece 0")
+    home.save_revision().publish()
+    lead = re.search(
+        r'<section class="lead-story".*?</section>', client.get("/").content.decode(), re.S
+    )[0]
+    assert "Column piece 0" in lead  # an editor's choice leads, whatever it is
 
 
 def test_home_page_query_count_does_not_grow_with_articles(
