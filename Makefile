@@ -23,7 +23,8 @@ install: $(VENV)/.installed
 
 # Serve the demo newsroom on http://$(HOST):$(PORT) with the development server; beside
 # it, the task worker (emails, related lists, search index) and the scheduler (scheduled
-# publishing). Emails are printed to this terminal unless EMAIL_URL names an SMTP server.
+# publishing). Emails are printed to this terminal, one line each, unless EMAIL_URL names
+# an SMTP server. Its last lines say where to sign in and how to make a first editor.
 run: install
 	DEBUG=$${DEBUG:-1} $(BIN)/broadsheet migrate --noinput
 	DEBUG=$${DEBUG:-1} CACHE_BACKEND=$${CACHE_BACKEND:-database} $(BIN)/broadsheet createcachetable
@@ -32,8 +33,10 @@ run: install
 		CACHE_BACKEND=$${CACHE_BACKEND:-database}; \
 	$(BIN)/broadsheet scheduler & scheduler=$$!; \
 	$(BIN)/broadsheet worker --no-reload & worker=$$!; \
-	trap 'kill $$scheduler $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/broadsheet runserver $(HOST):$(PORT)
+	$(BIN)/broadsheet runserver $(HOST):$(PORT) & server=$$!; \
+	trap 'kill $$scheduler $$worker $$server 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/broadsheet welcome --wait 60; \
+	wait $$server
 
 # The background task worker alone (production runs it beside the web server).
 worker: install

@@ -222,7 +222,8 @@ if EMAIL_URL:
     EMAIL_USE_SSL = _email.scheme == "smtps"
     EMAIL_USE_TLS = _email.scheme == "submission"
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    # One line per email (recipient, subject, first link) on the terminal that sent it.
+    EMAIL_BACKEND = "broadsheet.notifications.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Broadsheet <newsroom@localhost>")
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -79,3 +79,35 @@ def test_if_empty_leaves_an_existing_newsroom_alone(world, capsys):
     call_command("seed_demo", "--if-empty")
     assert ArticlePage.objects.count() == 1
     assert "already has articles" in capsys.readouterr().out
+
+
+def test_one_command_makes_a_demo_editor_who_can_sign_in_and_moderate(client):
+    from io import StringIO
+
+    from django.contrib.auth.models import User
+
+    out = StringIO()
+    call_command("seed_demo", "--editor", "--password", "desk-password-1", stdout=out)
+    assert "as editor, password desk-password-1" in out.getvalue()
+    assert "/admin/" in out.getvalue()
+    editor = User.objects.get(username="editor")
+    assert not editor.is_superuser and editor.has_perm("moderation.moderate_comments")
+    assert client.login(username="editor", password="desk-password-1")
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/moderation/").status_code == 200
+
+    call_command("seed_demo", "--editor", "--password", "another-one-2", stdout=StringIO())
+    assert User.objects.filter(username="editor").count() == 1  # reset, not duplicated
+
+
+def test_make_runs_last_lines_say_where_to_sign_in_and_how_to_make_an_editor():
+    from io import StringIO
+
+    out = StringIO()
+    call_command("welcome", stdout=out)
+    text = out.getvalue()
+    assert "/admin/" in text and "broadsheet seed_demo --editor" in text
+    call_command("seed_demo", "--editor", stdout=StringIO())
+    out = StringIO()
+    call_command("welcome", stdout=out)
+    assert "seed_demo --editor" not in out.getvalue() and "/admin/" in out.getvalue()

@@ -5,6 +5,8 @@ db_worker (--batch to run what is queued and stop, --queue-name, --interval ...)
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django_tasks import TaskResultStatus
+from django_tasks.signals import task_finished
 
 
 class Command(BaseCommand):
@@ -30,4 +32,15 @@ class Command(BaseCommand):
             arguments.append("--batch")
         if options["no_reload"] or options["batch"]:
             arguments.append("--no-reload")
-        call_command("db_worker", *arguments, "--no-startup-delay", verbosity=options["verbosity"])
+        verbosity = options["verbosity"]
+        if verbosity == 1:
+            # The default: one line per email (the console email backend) and one per
+            # failed task; every task's start and end only with -v 2.
+            task_finished.connect(self.report_failure)
+        call_command("db_worker", *arguments, "--no-startup-delay", verbosity=max(0, verbosity - 1))
+
+    def report_failure(self, sender, task_result, **kwargs) -> None:
+        if task_result.status == TaskResultStatus.FAILED:
+            errors = getattr(task_result, "errors", None) or []
+            reason = errors[-1].exception_class_path.rsplit(".", 1)[-1] if errors else "error"
+            self.stderr.write(f"Task {task_result.task.name} failed ({reason}); it may retry.")
