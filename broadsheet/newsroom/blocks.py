@@ -10,7 +10,9 @@ from wagtail.images.blocks import ImageChooserBlock
 
 from broadsheet.newsroom.figures import Figure, Provenance
 
-PARAGRAPH_FEATURES = ["bold", "italic", "link", "ol", "ul", "superscript", "subscript"]
+# One text block holds many paragraphs, with headings and lists: writing the body is
+# writing text. Quotes, images and embeds are blocks of their own.
+PARAGRAPH_FEATURES = ["h2", "h3", "bold", "italic", "link", "ol", "ul", "superscript", "subscript"]
 
 
 class QuoteBlock(blocks.StructBlock):
@@ -35,7 +37,15 @@ class ImageBlock(blocks.StructBlock):
     caption = blocks.CharBlock(required=False, max_length=500)
     credit = blocks.CharBlock(required=False, max_length=200, help_text="e.g. Jane Doe/Agency")
     source = blocks.CharBlock(required=False, max_length=200)
-    provenance = blocks.ChoiceBlock(choices=Provenance.choices, default=Provenance.STAFF)
+    provenance = blocks.ChoiceBlock(
+        choices=Provenance.choices, default=Provenance.STAFF, label="Kind of source"
+    )
+    verified = blocks.BooleanBlock(
+        required=False,
+        default=True,
+        label="Verified by the newsroom",
+        help_text="Untick when the newsroom could not verify it: readers are told so.",
+    )
     usage_restriction = blocks.CharBlock(required=False, max_length=200)
 
     class Meta:
@@ -51,12 +61,18 @@ class ImageBlock(blocks.StructBlock):
             source=value["source"],
             provenance=value["provenance"],
             usage_restriction=value["usage_restriction"],
+            verified=value["verified"],
         )
         return context
 
 
 class ArticleBodyBlock(blocks.StreamBlock):
-    paragraph = blocks.RichTextBlock(features=PARAGRAPH_FEATURES, icon="pilcrow")
+    paragraph = blocks.RichTextBlock(
+        features=PARAGRAPH_FEATURES,
+        icon="pilcrow",
+        label="Text",
+        help_text="Paragraphs, headings, links and lists; Enter starts a new paragraph.",
+    )
     heading = blocks.CharBlock(
         max_length=200, icon="title", template="newsroom/blocks/heading.html"
     )

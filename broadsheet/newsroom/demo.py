@@ -162,6 +162,7 @@ def _article(section: SectionPage, story: dict, authors: dict, report: SeedRepor
         lead_image_credit=image_spec["credit"],
         lead_image_source=image_spec.get("source", ""),
         lead_image_provenance=image_spec["provenance"],
+        lead_image_verified=image_spec.get("verified", True),
         lead_image_usage_restriction=image_spec.get("usage_restriction", ""),
         body=[
             ("paragraph", f"<p>{value}</p>") if kind == "paragraph" else (kind, value)

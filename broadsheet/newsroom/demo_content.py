@@ -75,7 +75,8 @@ SECTIONS = [
 DEMO_NOW = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
 
 HANDOUT = {
-    "provenance": "third_party",
+    "provenance": "handout",
+    "verified": False,
     "usage_restriction": "Editorial use only. No sales, no archives.",
 }
 

@@ -13,19 +13,31 @@ from django.db import models
 
 
 class Provenance(models.TextChoices):
+    """Where a picture came from. Whether the newsroom verified it is a separate fact (a
+    handout can be unverified, an agency picture verified or not)."""
+
     STAFF = "staff", "Staff"
     AGENCY = "agency", "Agency"
+    POOL = "pool", "Pool"
     HANDOUT = "handout", "Handout"
-    THIRD_PARTY = "third_party", "Third party, unverified"
+    READER = "reader", "Reader"
+    SOCIAL = "social", "Social media"
 
 
-PROVENANCE_NOTES = {
+# Before kind and verification were two fields, one value said both: kept readable in
+# body images stored then (the lead image's column was migrated).
+LEGACY_THIRD_PARTY = "third_party"
+
+KIND_NOTES = {
+    Provenance.POOL: "Pool picture{by_source}, shared by the news organisations present.",
     Provenance.HANDOUT: "Handout picture, provided by {source}.",
-    Provenance.THIRD_PARTY: (
-        "This picture was provided by a third party{by_source}. We could not independently "
-        "verify its authenticity, content, location or date."
-    ),
+    Provenance.READER: "Picture sent by a reader{by_source}.",
+    Provenance.SOCIAL: "Picture taken from social media{by_source}.",
 }
+UNVERIFIED_NOTE = (
+    "This picture was provided by a third party. We could not independently verify its "
+    "authenticity, content, location or date."
+)
 
 
 @dataclass(frozen=True)
@@ -36,21 +48,41 @@ class Figure:
     source: str = ""
     provenance: str = Provenance.STAFF
     usage_restriction: str = ""
+    verified: bool = True
+
+    def __post_init__(self):
+        if self.provenance == LEGACY_THIRD_PARTY:
+            object.__setattr__(self, "provenance", Provenance.HANDOUT)
+            object.__setattr__(self, "verified", False)
+
+    @property
+    def kind_label(self) -> str:
+        return Provenance(self.provenance).label if self.provenance in Provenance.values else ""
 
     @property
     def provenance_note(self) -> str:
-        """The sentence a reader must see when the picture is not the newsroom's own."""
-        if self.provenance == Provenance.HANDOUT:
-            source = self.source or "a third party"
-            return PROVENANCE_NOTES[Provenance.HANDOUT].format(source=source)
-        if self.provenance == Provenance.THIRD_PARTY:
+        """What a reader must be told when the picture is not the newsroom's own, or not
+        verified: where it came from, then that it could not be verified."""
+        notes = []
+        template = KIND_NOTES.get(self.provenance)
+        if template:
             by_source = f" ({self.source})" if self.source else ""
-            return PROVENANCE_NOTES[Provenance.THIRD_PARTY].format(by_source=by_source)
-        return ""
+            notes.append(
+                template.format(source=self.source or "a third party", by_source=by_source)
+            )
+        if not self.verified:
+            notes.append(UNVERIFIED_NOTE)
+        return " ".join(notes)
 
     @property
     def is_verified(self) -> bool:
-        return self.provenance in (Provenance.STAFF, Provenance.AGENCY)
+        return self.verified
+
+    @property
+    def usage_url(self) -> str:
+        """The usage restriction when it is a link (schema.org usageInfo wants a URL)."""
+        text = self.usage_restriction.strip()
+        return text if text.startswith(("https://", "http://")) and " " not in text else ""
 
     @property
     def alt_text(self) -> str:

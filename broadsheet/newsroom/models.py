@@ -24,6 +24,7 @@ from wagtail.snippets.models import register_snippet
 from broadsheet import pagecache
 from broadsheet.newsroom.blocks import ArticleBodyBlock
 from broadsheet.newsroom.figures import Figure, Provenance
+from broadsheet.newsroom.panels import WhatReadersSeePanel
 from broadsheet.newsroom.plain_text import collapse_whitespace, html_to_paragraphs, join_paragraphs
 
 # URL prefixes served by Django views or other apps beside the page tree; a section
@@ -255,13 +256,28 @@ class ArticlePage(Page):
         "source", max_length=200, blank=True, help_text="Who supplied it, e.g. a ministry."
     )
     lead_image_provenance = models.CharField(
-        "provenance", max_length=20, choices=Provenance.choices, default=Provenance.STAFF
+        "kind of source", max_length=20, choices=Provenance.choices, default=Provenance.STAFF
+    )
+    lead_image_verified = models.BooleanField(
+        "verified by the newsroom",
+        default=True,
+        help_text="Untick when the newsroom could not independently verify the picture's "
+        "authenticity, content, location or date: readers are told so.",
     )
     lead_image_usage_restriction = models.CharField(
         "usage restriction", max_length=200, blank=True, help_text="e.g. Editorial use only"
     )
 
     body = StreamField(ArticleBodyBlock(), blank=True)
+    support_cta = models.ForeignKey(
+        SupportCallToAction,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="support call-to-action",
+        help_text="Leave empty for the section's (or the publication's), named below.",
+    )
     comments_open = models.BooleanField(default=True)
     rating_enabled = models.BooleanField(
         default=True, help_text="Readers may rate this article (if its section allows it)."
@@ -280,12 +296,17 @@ class ArticlePage(Page):
                 FieldPanel("lead_image_credit"),
                 FieldPanel("lead_image_source"),
                 FieldPanel("lead_image_provenance"),
+                FieldPanel("lead_image_verified"),
                 FieldPanel("lead_image_usage_restriction"),
             ],
             heading="Lead image",
         ),
         FieldPanel("body"),
         FieldPanel("tags"),
+        MultiFieldPanel(
+            [FieldPanel("support_cta"), WhatReadersSeePanel()],
+            heading="Under the article",
+        ),
         InlinePanel("corrections", heading="Corrections", label="Correction"),
         InlinePanel("related_picks", heading="Related articles (editor's picks)", label="Pick"),
     ]
@@ -351,6 +372,7 @@ class ArticlePage(Page):
             source=self.lead_image_source,
             provenance=self.lead_image_provenance,
             usage_restriction=self.lead_image_usage_restriction,
+            verified=self.lead_image_verified,
         )
 
     def plain_text(self) -> str:
@@ -373,8 +395,10 @@ class ArticlePage(Page):
         text = self.plain_text().split("\n\n", 1)[0]
         return text if len(text) <= 240 else text[:239].rsplit(" ", 1)[0] + "…"
 
-    def support_cta(self, request) -> SupportCallToAction | None:
-        """The section's call-to-action, else the publication's default."""
+    def call_to_action(self, request) -> SupportCallToAction | None:
+        """The article's own call-to-action, else its section's, else the publication's."""
+        if self.support_cta_id:
+            return self.support_cta
         if self.section and self.section.support_cta_id:
             return self.section.support_cta
         return PublicationSettings.for_request(request).default_support_cta
@@ -386,7 +410,7 @@ class ArticlePage(Page):
         from broadsheet.newsroom.structured_data import LEAD_IMAGE_RENDITION, canonical_url
 
         context = super().get_context(request, *args, **kwargs)
-        context["support_cta"] = self.support_cta(request)
+        context["support_cta"] = self.call_to_action(request)
         if self.lead_image:
             rendition = self.lead_image.get_rendition(LEAD_IMAGE_RENDITION)
             context["share_image_url"] = canonical_url(request, rendition.url)

@@ -35,6 +35,38 @@ def _absolute_image_url(request: HttpRequest, image, spec: str = LEAD_IMAGE_REND
     return canonical_url(request, image.get_rendition(spec).url)
 
 
+def figure_structured_data(request: HttpRequest, figure) -> dict[str, Any]:
+    """An ImageObject saying what the caption says: credit, where the picture came from
+    and whether the newsroom verified it, and how it may be used."""
+    rendition = figure.image.get_rendition(LEAD_IMAGE_RENDITION)
+    image: dict[str, Any] = {
+        "@type": "ImageObject",
+        "url": canonical_url(request, rendition.url),
+        "width": rendition.width,
+        "height": rendition.height,
+        "caption": figure.caption,
+        "creditText": figure.credit,
+        "copyrightNotice": figure.credit or figure.source,
+    }
+    if figure.source:
+        image["sourceOrganization"] = {"@type": "Organization", "name": figure.source}
+    if figure.usage_url:
+        image["usageInfo"] = figure.usage_url
+    description = " ".join(
+        filter(
+            None,
+            [
+                f"Source: {figure.kind_label}." if figure.kind_label else "",
+                figure.provenance_note,
+                "" if figure.usage_url else figure.usage_restriction,
+            ],
+        )
+    )
+    if description:
+        image["description"] = description
+    return {key: value for key, value in image.items() if value not in ("", None)}
+
+
 def publisher(request: HttpRequest) -> dict[str, Any]:
     settings = PublicationSettings.for_request(request)
     data: dict[str, Any] = {
@@ -81,16 +113,5 @@ def article_structured_data(article: ArticlePage, request: HttpRequest) -> dict[
         data["articleSection"] = article.section.title
     figure = article.lead_figure
     if figure:
-        image: dict[str, Any] = {
-            "@type": "ImageObject",
-            "url": _absolute_image_url(request, figure.image),
-            "caption": figure.caption,
-            "creditText": figure.credit,
-            "copyrightNotice": figure.credit or figure.source,
-        }
-        if figure.usage_restriction:
-            image["usageInfo"] = figure.usage_restriction
-        if figure.provenance_note:
-            image["description"] = figure.provenance_note
-        data["image"] = image
+        data["image"] = figure_structured_data(request, figure)
     return {key: value for key, value in data.items() if value is not None}

@@ -54,7 +54,8 @@ def handout_article(world, ada, ben):
         lead_image_caption="Delegates leave the hotel.",
         lead_image_credit="Ministry/Handout",
         lead_image_source="Ministry of Foreign Affairs",
-        lead_image_provenance="third_party",
+        lead_image_provenance="handout",
+        lead_image_verified=False,
         lead_image_usage_restriction="Editorial use only",
         body=[
             ("paragraph", "<p>Talks ended before dawn.</p><p>Lorries still queue.</p>"),

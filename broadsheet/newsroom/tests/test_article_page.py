@@ -72,7 +72,8 @@ def test_lead_figure_shows_caption_credit_and_provenance_note(client, handout_ar
 
     assert "Delegates leave the hotel." in figcaption
     assert "Photo: Ministry/Handout" in figcaption
-    assert "provided by a third party (Ministry of Foreign Affairs)" in figcaption
+    # A handout, and separately, one the newsroom could not verify: both said.
+    assert "Handout picture, provided by Ministry of Foreign Affairs." in figcaption
     assert "could not independently verify" in figcaption
     assert "Editorial use only" in figcaption
 
@@ -125,6 +126,38 @@ def test_json_ld_describes_the_article(client, handout_article):
     assert image["caption"] == "Delegates leave the hotel."
     assert image["creditText"] == "Ministry/Handout"
     assert image["copyrightNotice"] == "Ministry/Handout"
+    assert image["width"] > 0 and image["height"] > 0
+    assert image["sourceOrganization"]["name"] == "Ministry of Foreign Affairs"
+    assert image["description"].startswith("Source: Handout. Handout picture")
+    assert "could not independently verify" in image["description"]
+    assert "Editorial use only" in image["description"]
+    assert "usageInfo" not in image  # schema.org wants a URL there: the text is not one
+
+
+def test_a_verified_handout_and_an_unverified_agency_picture_say_so(client, world):
+    handout = ArticlePageFactory(
+        parent=world,
+        lead_image=ImageFactory(),
+        lead_image_credit="Ministry/Handout",
+        lead_image_source="Ministry",
+        lead_image_provenance="handout",
+        lead_image_verified=True,
+        lead_image_usage_restriction="https://example.org/licence",
+    )
+    html = get_html(client, handout)
+    assert "Handout picture, provided by Ministry." in html
+    assert "could not independently verify" not in html
+    assert json_ld(html)["image"]["usageInfo"] == "https://example.org/licence"
+
+    agency = ArticlePageFactory(
+        parent=world,
+        lead_image=ImageFactory(),
+        lead_image_credit="Agency",
+        lead_image_provenance="agency",
+        lead_image_verified=False,
+    )
+    html = get_html(client, agency)
+    assert "could not independently verify" in html and "Handout" not in html
 
 
 def test_publisher_logo_appears_when_set(client, handout_article):

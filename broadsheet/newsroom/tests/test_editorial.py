@@ -102,3 +102,30 @@ def test_preview_shows_unsaved_changes_with_unsaved_authors(world, ada, ben):
     assert response.status_code == 200
     assert "Previewed headline" in html
     assert "By <a" in html and "Ada Byrne</a> and <a" in html and "Ben Okafor</a>" in html
+
+
+def test_the_edit_form_names_the_call_to_action_and_disclaimer_readers_will_see(
+    client, home, opinion, desk_editor
+):
+    from broadsheet.newsroom.models import SupportCallToAction
+
+    members = SupportCallToAction.objects.create(
+        text="Columns need readers who pay.", label="Join", link="https://example.org/join"
+    )
+    opinion.support_cta = members
+    opinion.save_revision().publish()
+    client.force_login(desk_editor)
+
+    new = client.get(f"/admin/pages/add/newsroom/articlepage/{opinion.pk}/").content.decode()
+    assert "“Columns need readers who pay.” (Join), from the section Opinion." in new
+    assert "“Columnists speak for themselves, not for the paper.” (the column Opinion)" in new
+
+    own = SupportCallToAction.objects.create(
+        text="This investigation took a year.", label="Back it", link="https://example.org/x"
+    )
+    article = ArticlePageFactory(parent=opinion, support_cta=own, slug="own-cta")
+    edit = client.get(f"/admin/pages/{article.pk}/edit/").content.decode()
+    assert "“This investigation took a year.” (Back it), chosen for this article." in edit
+    page = client.get(article.url).content.decode()
+    assert "This investigation took a year." in page
+    assert "Columns need readers who pay." not in page

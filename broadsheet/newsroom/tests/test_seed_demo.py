@@ -35,7 +35,7 @@ def test_seed_builds_the_demo_newsroom(client):
     assert Author.objects.count() >= 3
     articles = ArticlePage.objects.live()
     assert articles.count() >= 24
-    handouts = articles.filter(lead_image_provenance="third_party").exclude(
+    handouts = articles.filter(lead_image_provenance="handout", lead_image_verified=False).exclude(
         lead_image_usage_restriction=""
     )
     assert handouts.count() >= 3
