@@ -341,6 +341,8 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp", "avif"]
+# "Alt text", and titles that are not file names (broadsheet/newsroom/forms.py).
+WAGTAILIMAGES_IMAGE_FORM_BASE = "broadsheet.newsroom.forms.ImageForm"
 TAGGIT_CASE_INSENSITIVE = True
 
 LOGGING = {

@@ -339,6 +339,13 @@ class ArticlePage(Page):
         super().clean()
         if self.slug == "feed":
             raise ValidationError({"slug": "“feed” is reserved for the section's feed."})
+        if self.lead_image is not None and not (self.lead_image.description or "").strip():
+            raise ValidationError(
+                {
+                    "lead_image": "This picture has no alt text yet: add it (Images › edit) "
+                    "so readers who cannot see it know what it shows."
+                }
+            )
 
     @property
     def accepts_ratings(self) -> bool:

@@ -22,6 +22,7 @@ class ImageFactory(factory.django.DjangoModelFactory):
         model = Image
 
     title = factory.Sequence(lambda n: f"Picture {n}")
+    description = factory.LazyAttribute(lambda o: f"{o.title}, as alt text")
     file = factory.LazyAttribute(
         lambda o: ImageFile(io.BytesIO(png_bytes()), name=f"{o.title.replace(' ', '-')}.png")
     )

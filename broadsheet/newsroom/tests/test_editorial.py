@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -129,3 +130,30 @@ def test_the_edit_form_names_the_call_to_action_and_disclaimer_readers_will_see(
     page = client.get(article.url).content.decode()
     assert "This investigation took a year." in page
     assert "Columns need readers who pay." not in page
+
+
+def test_an_upload_asks_for_alt_text_and_takes_it_as_title(client, desk_editor):
+    from wagtail.images.models import Image
+
+    from broadsheet.newsroom.tests.factories import png_bytes
+
+    client.force_login(desk_editor)
+    form = client.get("/admin/images/add/").content.decode()
+    assert "Alt text" in form and "newsroom/admin-images" in form
+    upload = SimpleUploadedFile("DSC_0042.png", png_bytes(), content_type="image/png")
+    response = client.post(
+        "/admin/images/add/",
+        {"title": "", "file": upload, "description": "Delegates leave the hotel at dawn"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    image = Image.objects.get()
+    assert image.title == "Delegates leave the hotel at dawn"
+
+
+def test_a_lead_image_needs_alt_text(world):
+    from django.core.exceptions import ValidationError
+
+    from broadsheet.newsroom.tests.factories import ImageFactory
+
+    with pytest.raises(ValidationError, match="no alt text"):
+        ArticlePageFactory(parent=world, lead_image=ImageFactory(description=""))
