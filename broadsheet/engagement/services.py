@@ -18,7 +18,7 @@ from django.utils import timezone
 from wagtail.models import Page
 
 from broadsheet.engagement import anchoring
-from broadsheet.engagement.identity import Reader, same_voter
+from broadsheet.engagement.identity import Reader
 from broadsheet.engagement.models import (
     AnchorHistory,
     Annotation,
@@ -542,7 +542,7 @@ def _cast_vote(comment_id: int, reader: Reader, value: int) -> VoteResult:
         raise NotFound({"comment": "No such comment."})
     if is_own(comment, reader):
         raise Forbidden({"comment": "You cannot vote on your own comment."})
-    existing = Vote.objects.select_for_update().filter(same_voter(reader), comment=comment).first()
+    existing = Vote.objects.select_for_update().filter(comment=comment, voter=reader.voter).first()
     old = existing.value if existing else 0
     if value != old:
         if value == 0:
@@ -654,7 +654,7 @@ def rate_page(*, page_id: int, reader: Reader, stars) -> RatingResult:
 @transaction.atomic
 def _rate(page: Page, reader: Reader, stars: int) -> RatingResult:
     RatingSummary.objects.get_or_create(page_id=page.pk)
-    existing = Rating.objects.select_for_update().filter(same_voter(reader), page=page).first()
+    existing = Rating.objects.select_for_update().filter(page=page, voter=reader.voter).first()
     if existing is None:
         with transaction.atomic():
             Rating.objects.create(
