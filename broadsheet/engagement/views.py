@@ -277,6 +277,10 @@ def vote(request: HttpRequest, comment_id: int) -> HttpResponse:
             comment_id=comment.pk, reader=reader, value=value if value is not None else 99
         )
     except services.CommentError as error:
+        if request.htmx:  # the votes again, with why, in place
+            mine = selectors.my_votes(reader, comment.page_id).get(comment.pk, 0)
+            context = {"comment": comment, "mine": mine, "error": error.message}
+            return TemplateResponse(request, "engagement/votes.html", context)
         return _refused(request, error, comment.page)
     if request.htmx:
         comment.score, comment.upvotes, comment.downvotes = result.score, result.up, result.down

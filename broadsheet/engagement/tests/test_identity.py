@@ -6,14 +6,18 @@ what an anonymous reader is shown afterwards must agree with the rows.
 """
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import timezone
 
 from broadsheet.engagement import services
+from broadsheet.engagement.identity import Reader as Identity
+from broadsheet.engagement.identity import keyed_hash
 from broadsheet.engagement.models import Comment, Rating, RatingSummary, Vote
-from broadsheet.engagement.tests.conftest import Reader
+from broadsheet.engagement.tests.conftest import Reader, at_the_same_moment
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +128,136 @@ def test_a_guest_and_an_account_on_one_address_are_two_readers(article, journey)
     assert account.session(article.pk)["rating"] == 2
     assert shown_votes(article, comment) == (0, 1, 1)
     assert_counts_equal_a_recount(article)
+
+
+# Clearing cookies makes a new guest; the address caps how many of them are counted.
+
+
+def test_guest_votes_on_a_comment_are_capped_per_address(article, journey, settings):
+    settings.GUEST_VOTES_PER_ADDRESS = 5
+    comment = Reader(ELSEWHERE).comment(article)["id"]
+    shown_votes(article, comment)  # now in the page cache
+    guests = [Reader(OFFICE) for _ in range(6)]  # one browser clearing cookies, or six
+
+    for n, guest in enumerate(guests[:5], start=1):
+        assert journey(guest.vote, comment, 1).json()["score"] == n
+    refused = journey(guests[5].vote, comment, 1)
+    assert refused.status_code == 429
+    assert refused.json()["detail"] == (
+        "Too many readers on your network have voted on this comment today. Sign in to vote on it."
+    )
+    assert int(refused["Retry-After"]) > 23 * 3600
+    assert guests[5].session(article.pk)["votes"] == {}
+
+    assert journey(Reader(ELSEWHERE).vote, comment, 1).json()["score"] == 6
+    # At the cap, the counted guests still change their own votes, and accounts vote.
+    assert journey(guests[0].vote, comment, -1).json() == {
+        "score": 4,
+        "up": 5,
+        "down": 1,
+        "mine": -1,
+    }
+    assert journey(signed_in(OFFICE, "olu").vote, comment, 1).json()["score"] == 5
+    assert shown_votes(article, comment) == (5, 6, 1)
+    assert_counts_equal_a_recount(article)
+
+
+def test_guest_ratings_of_an_article_are_capped_per_address(article, journey, settings):
+    settings.GUEST_VOTES_PER_ADDRESS = 5
+    rating_line(article)  # now in the page cache
+    guests = [Reader(OFFICE) for _ in range(6)]
+
+    for n, guest in enumerate(guests[:5], start=1):
+        assert journey(rate, guest, article, 5).json()["count"] == n
+    refused = journey(rate, guests[5], article, 1)
+    assert refused.status_code == 429
+    assert refused.json()["detail"] == (
+        "Too many readers on your network have rated this article today. Sign in to rate it."
+    )
+    assert guests[5].session(article.pk)["rating"] is None
+
+    assert journey(rate, Reader(ELSEWHERE), article, 2).json()["count"] == 6
+    assert journey(rate, guests[0], article, 3).json() == {"average": 4.2, "count": 6, "mine": 3}
+    assert journey(rate, signed_in(OFFICE, "olu"), article, 1).json()["count"] == 7
+    assert rating_line(article) == "3.7 out of 5, 7 ratings"
+    assert_counts_equal_a_recount(article)
+
+
+def test_the_cap_counts_the_last_24_hours_and_follows_the_setting(article, settings):
+    settings.GUEST_VOTES_PER_ADDRESS = 2
+    comment = Reader(ELSEWHERE).comment(article)["id"]
+    for _ in range(2):
+        Reader(OFFICE).vote(comment, 1)
+        rate(Reader(OFFICE), article, 4)
+    assert Reader(OFFICE).vote(comment, 1).status_code == 429
+    assert rate(Reader(OFFICE), article, 4).status_code == 429
+
+    yesterday = timezone.now() - timedelta(hours=24, minutes=1)
+    Vote.objects.update(created_at=yesterday)
+    Rating.objects.update(created_at=yesterday)
+    assert Reader(OFFICE).vote(comment, 1).json()["score"] == 3
+    assert rate(Reader(OFFICE), article, 4).json()["count"] == 3
+
+
+def test_over_the_cap_the_html_vote_and_rating_say_why(article, settings):
+    settings.GUEST_VOTES_PER_ADDRESS = 1
+    comment = Reader(ELSEWHERE).comment(article)["id"]
+    Reader(OFFICE).vote(comment, 1)
+    rate(Reader(OFFICE), article, 5)
+    message = "Too many readers on your network have"
+
+    # htmx swaps the votes or the rating in place, with the message in it.
+    browser = Client(REMOTE_ADDR=OFFICE)
+    votes = browser.post(f"/comments/c/{comment}/vote/", {"value": "1"}, HTTP_HX_REQUEST="true")
+    html = votes.content.decode()
+    assert votes.status_code == 200
+    assert html.startswith(f'<form id="votes-{comment}"')
+    assert f"{message} voted on this comment today" in html and 'role="alert"' in html
+    assert '<span class="vote-score" aria-label="Score">1</span>' in html
+    stars = browser.post(f"/ratings/{article.pk}/", {"stars": "2"}, HTTP_HX_REQUEST="true")
+    assert f"{message} rated this article today" in stars.content.decode()
+    assert "1 rating" in stars.content.decode()
+
+    # Without JavaScript: a page with the message and the way back.
+    plain = Client(REMOTE_ADDR=OFFICE)
+    page = plain.post(f"/comments/c/{comment}/vote/", {"value": "1"})
+    assert page.status_code == 429
+    assert f"{message} voted on this comment today" in page.content.decode()
+    assert article.url in page.content.decode()
+    page = plain.post(f"/ratings/{article.pk}/", {"stars": "2"})
+    assert page.status_code == 429 and message in page.content.decode()
+    assert Vote.objects.count() == 1 and Rating.objects.count() == 1
+
+
+def guest(n: int, address: str = "office") -> Identity:
+    return Identity(user=None, guest_key=keyed_hash("reader", f"guest{n}"), ip_hash=address)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_cap_holds_when_guests_of_one_address_vote_at_the_same_moment(article, settings):
+    """Eight new guests behind one address vote and rate at once, each on their own
+    database connection: exactly the cap is counted (on SQLite and PostgreSQL)."""
+    settings.GUEST_VOTES_PER_ADDRESS = 5
+    author = guest(99, "elsewhere")
+    comment = services.post_comment(
+        page_id=article.pk,
+        reader=author,
+        body="Vote on me",
+        author_name="Author",
+        author_email="author@example.org",
+        consent=True,
+    )
+
+    def vote(n):
+        services.cast_vote(comment_id=comment.pk, reader=guest(n), value=1)
+
+    def rate_it(n):
+        services.rate_page(page_id=article.pk, reader=guest(n), stars=4)
+
+    for work in (vote, rate_it):
+        errors = at_the_same_moment(work, 8)
+        assert len(errors) == 3 and all("Too many readers" in error for error in errors)
+    comment.refresh_from_db()
+    assert (comment.score, Vote.objects.count()) == (5, 5)
+    summary = RatingSummary.objects.get(page_id=article.pk)
+    assert (summary.count, Rating.objects.count()) == (5, 5)
