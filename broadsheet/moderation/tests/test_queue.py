@@ -1,6 +1,7 @@
 """The moderation queue in the Wagtail admin: filters, actions one by one and in bulk,
 the audit log, bans lifted, the dashboard panel; and readers refused."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -140,3 +141,25 @@ def test_keyboard_shortcuts_script_is_on_the_queue(moderator_client, article):
     held(article)
     html = moderator_client.get("/admin/moderation/").content.decode()
     assert "moderation/queue" in html and 'data-action="approve"' in html
+
+
+def test_the_reported_tab_lists_only_comments_with_open_reports(moderator_client, article):
+    from broadsheet.moderation.models import Report
+
+    def approved(body):
+        return Comment.objects.create(page=article, body=body, body_html=body, guest_name="Ola")
+
+    approved("Never reported.")
+    dealt_with = approved("Reported once, and the report resolved.")
+    Report.objects.create(comment=dealt_with, reporter="g:a", resolved_at=timezone.now())
+    open_one = approved("Reported, waiting for a moderator.")
+    Report.objects.create(comment=open_one, reporter="g:a", reason="abuse")
+    Report.objects.create(comment=open_one, reporter="g:b", reason="spam")
+    hidden = held(article, "Hidden by reports.", reason=f"{services.REPORTED} (3).")
+
+    page = moderator_client.get("/admin/moderation/", {"tab": "reported"}).content.decode()
+    assert re.findall(r'<tr data-comment="(\d+)"', page) == [str(open_one.pk), str(hidden.pk)]
+    assert "Reported (2)" in page
+    assert "Reports: abuse, spam (2)" in page
+    by_reason = moderator_client.get("/admin/moderation/", {"tab": "reported", "reason": "spam"})
+    assert re.findall(r'<tr data-comment="(\d+)"', by_reason.content.decode()) == [str(open_one.pk)]
