@@ -66,7 +66,8 @@ def queue_filter(params) -> tuple[dict, Q]:
     if article:
         chosen["article"] = article
         q &= Q(page_id=article)
-    section = Page.objects.filter(pk=_int(params.get("section"))).first()
+    section_id = _int(params.get("section"))
+    section = Page.objects.filter(pk=section_id).first() if section_id else None
     if section:
         chosen["section"] = section.pk
         q &= Q(page__path__startswith=section.path) & ~Q(page_id=section.pk)
@@ -99,9 +100,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         .order_by("created_at", "pk")
     )
     page_obj = Paginator(comments, 50).get_page(request.GET.get("page"))
+    score_of = spam.scorer()  # the stored filter is read once, not once per row
     rows = []
     for comment in page_obj.object_list:
-        score, evidence = spam.score(comment.body)
+        score, evidence = score_of(comment.body)
         reasons = list(dict.fromkeys(report.reason for report in comment.open_reports))
         rows.append({"comment": comment, "score": score, "evidence": evidence, "reasons": reasons})
     counts = {tab: Comment.objects.filter(queue_filter({"tab": tab})[1]).count() for tab in TABS}

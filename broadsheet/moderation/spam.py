@@ -11,6 +11,7 @@ import json
 import math
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -135,9 +136,13 @@ def current_model() -> Model | None:
     return _loaded[key]
 
 
+def scorer() -> Callable[[str], tuple[float, list[str]]]:
+    """The score in force: the trained filter's when there is one, else the rules'. One
+    query to find it, so a page of comments is scored with one look at the database."""
+    model = current_model()
+    return rule_score if model is None else model.score
+
+
 def score(text: str) -> tuple[float, list[str]]:
     """The trained filter's score when there is one, else the rules'."""
-    model = current_model()
-    if model is None:
-        return rule_score(text)
-    return model.score(text)
+    return scorer()(text)
