@@ -235,11 +235,12 @@ def rating_summary(page_id: int, reader: Reader | None = None):
 
 
 def annotations(page_id: int) -> list[Annotation]:
-    """The anchors of a page's approved comments, orphaned ones included (flagged)."""
+    """The anchors of a page's approved comments, orphaned ones included (flagged), each
+    with its comment (for the reply count): one query at any number of passages."""
     return list(
-        Annotation.objects.filter(
-            page_id=page_id, comment__status=Comment.Status.APPROVED
-        ).order_by("start", "comment_id")
+        Annotation.objects.filter(page_id=page_id, comment__status=Comment.Status.APPROVED)
+        .select_related("comment")
+        .order_by("start", "comment_id")
     )
 
 
