@@ -17,7 +17,7 @@ from broadsheet.engagement import services
 from broadsheet.engagement.identity import Reader as Identity
 from broadsheet.engagement.identity import keyed_hash
 from broadsheet.engagement.models import Comment, Rating, RatingSummary, Vote
-from broadsheet.engagement.tests.conftest import Reader, at_the_same_moment
+from broadsheet.engagement.tests.conftest import Reader, at_the_same_moment, comment_to_vote_on
 
 pytestmark = pytest.mark.django_db
 
@@ -238,15 +238,7 @@ def test_the_cap_holds_when_guests_of_one_address_vote_at_the_same_moment(articl
     """Eight new guests behind one address vote and rate at once, each on their own
     database connection: exactly the cap is counted (on SQLite and PostgreSQL)."""
     settings.GUEST_VOTES_PER_ADDRESS = 5
-    author = guest(99, "elsewhere")
-    comment = services.post_comment(
-        page_id=article.pk,
-        reader=author,
-        body="Vote on me",
-        author_name="Author",
-        author_email="author@example.org",
-        consent=True,
-    )
+    comment = comment_to_vote_on(article)
 
     def vote(n):
         services.cast_vote(comment_id=comment.pk, reader=guest(n), value=1)
