@@ -285,6 +285,10 @@ COMMENTS_EDIT_WINDOW_MINUTES = int(os.environ.get("COMMENTS_EDIT_WINDOW_MINUTES"
 COMMENTS_CLOSE_AFTER_DAYS = int(os.environ.get("COMMENTS_CLOSE_AFTER_DAYS", "0"))
 COMMENTS_PROMPT = os.environ.get("COMMENTS_PROMPT", "What do you think?")
 COMMENTS_PREMODERATE = env_bool("COMMENTS_PREMODERATE")
+# A guest is their identity cookie, so clearing it makes a new guest: at most this many
+# guests from one client address are counted per comment (votes) and per article
+# (ratings) in 24 hours. Accounts are not capped.
+GUEST_VOTES_PER_ADDRESS = int(os.environ.get("GUEST_VOTES_PER_ADDRESS", "5"))
 # Client addresses are taken from X-Forwarded-For only when the request comes from one
 # of these proxies; otherwise REMOTE_ADDR is the reader's address.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")

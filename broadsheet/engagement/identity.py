@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 
 READER_COOKIE = "bs_reader"
@@ -85,6 +84,9 @@ class Reader:
 
     @property
     def voter(self) -> str:
+        """Whose vote or rating a row is: "u:<id>" for an account, "g:<guest key>" for a
+        guest, "" for a guest without a cookie (who cannot vote). Two readers never share
+        one, whatever address they come from: the address only limits and bans."""
         if self.user is not None:
             return f"u:{self.user.pk}"
         return f"g:{self.guest_key}" if self.guest_key else ""
@@ -161,13 +163,3 @@ def guest_details(request: HttpRequest) -> dict | None:
     except signing.BadSignature:
         return None
     return {key: str(details.get(key, ""))[:300] for key in ("name", "email", "url")}
-
-
-def same_voter(reader: Reader) -> Q:
-    """Rows (votes, ratings) cast by this reader: their account or guest key, and for a
-    guest also any guest row from the same address hash, so clearing cookies does not
-    buy a second vote."""
-    q = Q(voter=reader.voter)
-    if reader.user is None:
-        q |= Q(voter__startswith="g:", ip_hash=reader.ip_hash)
-    return q

@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from wagtail.models import Page
 
-from broadsheet.engagement.identity import Reader, same_voter
+from broadsheet.engagement.identity import Reader
 from broadsheet.engagement.models import (
     Annotation,
     Comment,
@@ -198,7 +198,7 @@ def my_votes(reader: Reader, page_id: int) -> dict[int, int]:
     if not reader.voter:
         return {}
     return dict(
-        Vote.objects.filter(same_voter(reader), comment__page_id=page_id).values_list(
+        Vote.objects.filter(voter=reader.voter, comment__page_id=page_id).values_list(
             "comment_id", "value"
         )
     )
@@ -225,7 +225,7 @@ def rating_summary(page_id: int, reader: Reader | None = None):
     mine = None
     if reader is not None and reader.voter:
         mine = (
-            Rating.objects.filter(same_voter(reader), page_id=page_id)
+            Rating.objects.filter(voter=reader.voter, page_id=page_id)
             .values_list("stars", flat=True)
             .first()
         )
@@ -235,11 +235,12 @@ def rating_summary(page_id: int, reader: Reader | None = None):
 
 
 def annotations(page_id: int) -> list[Annotation]:
-    """The anchors of a page's approved comments, orphaned ones included (flagged)."""
+    """The anchors of a page's approved comments, orphaned ones included (flagged), each
+    with its comment (for the reply count): one query at any number of passages."""
     return list(
-        Annotation.objects.filter(
-            page_id=page_id, comment__status=Comment.Status.APPROVED
-        ).order_by("start", "comment_id")
+        Annotation.objects.filter(page_id=page_id, comment__status=Comment.Status.APPROVED)
+        .select_related("comment")
+        .order_by("start", "comment_id")
     )
 
 

@@ -12,13 +12,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max, OuterRef, Subquery, Sum
+from django.db.models import Count, F, Max, Min, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from wagtail.models import Page
 
 from broadsheet.engagement import anchoring
-from broadsheet.engagement.identity import Reader, same_voter
+from broadsheet.engagement.identity import Reader
 from broadsheet.engagement.models import (
     AnchorHistory,
     Annotation,
@@ -83,6 +83,30 @@ LIMITS = {
     "rating": (Limit("rating-identity", 30, 600), Limit("rating-address", 100, 600)),
     "report": (Limit("report-identity", 20, 3600), Limit("report-address", 50, 3600)),
 }
+
+GUEST_CAP_HOURS = 24
+
+
+def _cap_guests(reader: Reader, earlier: QuerySet, message: str) -> None:
+    """Refuse a guest's new vote or rating when GUEST_VOTES_PER_ADDRESS guests from the
+    reader's keyed address already cast one on the same comment or article in the last
+    24 hours: a guest is their cookie, so clearing it makes a new guest, and this is what
+    bounds them. `earlier` is the comment's votes or the article's ratings; filtered by
+    address it walks the (comment, ip_hash) or (page, ip_hash) index: one small query.
+    Accounts are not capped, and a change to one's own vote never comes here."""
+    if reader.user is not None:
+        return
+    since = timezone.now() - timedelta(hours=GUEST_CAP_HOURS)
+    counted = earlier.filter(
+        ip_hash=reader.ip_hash, voter__startswith="g:", created_at__gte=since
+    ).aggregate(n=Count("pk"), first=Min("created_at"))
+    cap = settings.GUEST_VOTES_PER_ADDRESS
+    if counted["n"] >= cap:
+        # Retry-After: when the oldest of them leaves the window.
+        first = counted["first"] or timezone.now()
+        wait = (first + timedelta(hours=GUEST_CAP_HOURS) - timezone.now()).total_seconds()
+        limit = Limit("guest-votes-address", cap, GUEST_CAP_HOURS * 3600)
+        raise Throttled(RateLimited(limit, int(wait) + 1, message))
 
 
 class NotFound(CommentError):
@@ -520,7 +544,8 @@ class VoteResult:
 def cast_vote(*, comment_id: int, reader: Reader, value: int) -> VoteResult:
     """Record a reader's +1/-1 (0 withdraws). Counts change by F() deltas in the same
     transaction as the vote row, so concurrent voters never overwrite each other; a
-    repeated value changes nothing."""
+    repeated value changes nothing. A reader is their account or guest cookie; a guest's
+    first vote on a comment is refused (429) over their address's cap."""
     if value not in (-1, 0, 1):
         raise CommentError({"value": "A vote is 1, -1, or 0 to withdraw."})
     if not reader.voter:
@@ -539,12 +564,17 @@ def cast_vote(*, comment_id: int, reader: Reader, value: int) -> VoteResult:
 
 @transaction.atomic
 def _cast_vote(comment_id: int, reader: Reader, value: int) -> VoteResult:
-    comment = Comment.objects.filter(pk=comment_id, status=Comment.Status.APPROVED).first()
+    comment = Comment.objects.filter(pk=comment_id, status=Comment.Status.APPROVED)
+    if reader.user is None:
+        # Guests' new votes are counted against their address's cap: the comment's row
+        # lock (its counts are updated below anyway) makes concurrent guests take turns.
+        comment = comment.select_for_update()
+    comment = comment.first()
     if comment is None:
         raise NotFound({"comment": "No such comment."})
     if is_own(comment, reader):
         raise Forbidden({"comment": "You cannot vote on your own comment."})
-    existing = Vote.objects.select_for_update().filter(same_voter(reader), comment=comment).first()
+    existing = Vote.objects.select_for_update().filter(comment=comment, voter=reader.voter).first()
     old = existing.value if existing else 0
     if value != old:
         if value == 0:
@@ -553,6 +583,12 @@ def _cast_vote(comment_id: int, reader: Reader, value: int) -> VoteResult:
             existing.value = value
             existing.save(update_fields=["value"])
         else:
+            _cap_guests(
+                reader,
+                Vote.objects.filter(comment=comment),
+                "Too many readers on your network have voted on this comment today. "
+                "Sign in to vote on it.",
+            )
             with transaction.atomic():
                 Vote.objects.create(
                     comment=comment, voter=reader.voter, ip_hash=reader.ip_hash, value=value
@@ -632,7 +668,8 @@ def ratings_state(page: Page) -> tuple[bool, str]:
 
 def rate_page(*, page_id: int, reader: Reader, stars) -> RatingResult:
     """Record a reader's 1-5 stars; a second vote replaces the first. The page's count and
-    total change by deltas in the same transaction: no rescan of all ratings."""
+    total change by deltas in the same transaction: no rescan of all ratings. A guest's
+    first rating of a page is refused (429) over their address's cap."""
     if isinstance(stars, bool) or not isinstance(stars, int) or not 1 <= stars <= 5:
         raise CommentError({"stars": "Give 1 to 5 stars."})
     page = Page.objects.live().filter(pk=page_id).first()
@@ -655,9 +692,19 @@ def rate_page(*, page_id: int, reader: Reader, stars) -> RatingResult:
 
 @transaction.atomic
 def _rate(page: Page, reader: Reader, stars: int) -> RatingResult:
-    RatingSummary.objects.get_or_create(page_id=page.pk)
-    existing = Rating.objects.select_for_update().filter(same_voter(reader), page=page).first()
+    summary = RatingSummary.objects.all()
+    if reader.user is None:
+        # Guests' new ratings are counted against their address's cap: the summary's
+        # row lock (it is updated below anyway) makes concurrent guests take turns.
+        summary = summary.select_for_update()
+    summary.get_or_create(page_id=page.pk)
+    existing = Rating.objects.select_for_update().filter(page=page, voter=reader.voter).first()
     if existing is None:
+        _cap_guests(
+            reader,
+            Rating.objects.filter(page=page),
+            "Too many readers on your network have rated this article today. Sign in to rate it.",
+        )
         with transaction.atomic():
             Rating.objects.create(
                 page=page, voter=reader.voter, ip_hash=reader.ip_hash, stars=stars

@@ -71,9 +71,11 @@ def _form_context(request, page, *, parent_id=None, values=None, errors=None, no
         "request": request,
         "prompt": settings.COMMENTS_PROMPT,
         "max_length": settings.COMMENTS_MAX_LENGTH,
-        # A form shown again after an error keeps the time it was first loaded: the
-        # reader who corrects it is not a bot posting too quickly.
-        "form_started": form_started(values.get("form_started", "")),
+        # A form shown again after an error keeps the stamp it was posted with (none,
+        # from a cached page without JavaScript): correcting it is not posting too soon.
+        "form_started": (
+            bots.kept_stamp(values["form_started"]) if "form_started" in values else form_started()
+        ),
         "altcha": settings.ALTCHA_ENABLED,
         "next_url": f"{page.url}#{_form_id(parent_id)}",
     }
@@ -304,8 +306,9 @@ def vote(request: HttpRequest, comment_id: int) -> HttpResponse:
             comment_id=comment.pk, reader=reader, value=value if value is not None else 99
         )
     except services.CommentError as error:
-        if request.htmx:  # the buttons again, with the reason beside them
-            context = {"comment": comment, "mine": 0, "error": error.message}
+        if request.htmx:  # the votes again, with why, in place
+            mine = selectors.my_votes(reader, comment.page_id).get(comment.pk, 0)
+            context = {"comment": comment, "mine": mine, "error": error.message}
             return TemplateResponse(request, "engagement/votes.html", context)
         return _refused(request, error, comment.page)
     if request.htmx:

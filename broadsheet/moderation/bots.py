@@ -2,9 +2,10 @@
 time between the form being loaded and posted, and (when ALTCHA_ENABLED) a solved
 proof-of-work. No third-party CAPTCHA.
 
-The form's start time is a signed timestamp: in the page itself, and refreshed by the
-session request when the script runs (a cached page's own stamp is as old as the cache,
-which passes the test: only bots that post the instant they load are caught).
+The form's start time is a signed timestamp, set by the session request when the script
+runs (the cached article page carries none, so it stays the same for every reader);
+form pages rendered on their own carry one, and a form shown again after an error keeps
+the stamp it was posted with.
 """
 
 from django.core import signing
@@ -16,16 +17,18 @@ STARTED = "form_started"
 SALT = "broadsheet.moderation.form-started"
 
 
-def form_started(kept: str = "") -> str:
-    """A new start stamp, or `kept` when it is one of ours (whatever its age): a form
-    shown again after an error keeps the moment it was first loaded."""
-    if kept:
-        try:
-            signing.TimestampSigner(salt=SALT).unsign(kept)
-            return kept
-        except signing.BadSignature:
-            pass
+def form_started() -> str:
     return signing.TimestampSigner(salt=SALT).sign("form")
+
+
+def kept_stamp(stamp: str) -> str:
+    """The stamp a form was posted with, to show it again after an error: the reader who
+    corrects it is not a bot posting too soon. One that is not ours is dropped."""
+    try:
+        signing.TimestampSigner(salt=SALT).unsign(stamp)
+    except signing.BadSignature:
+        return ""
+    return stamp
 
 
 def check(post) -> str | None:

@@ -1,20 +1,26 @@
 """The spam score of a comment, 0 (ham) to 1 (spam), and the words that weighed most.
 
 Cold start: a small rule score (links, the usual spam vocabulary, shouting). Once
-moderators have made enough decisions, a naive Bayes classifier (scikit-learn) trained
-on this site's approved and spam comments takes over, retrained in the background as
-decisions accumulate. Its state is stored as compressed JSON (terms and their log-odds),
-never a pickle.
+moderators have made enough decisions, a naive Bayes classifier trained on this site's
+approved and spam comments takes over, retrained in the background as decisions
+accumulate. Its state is stored as compressed JSON (terms and their log-odds, at full
+precision), never a pickle.
+
+Training runs in the background worker and uses scikit-learn. Scoring runs in the web
+process that takes a comment, and is plain Python: `terms()` splits a text exactly as
+the training vectorizer does, and the score is the logistic of the prior plus the stored
+weight of each term. A web worker never imports scikit-learn (or numpy): with a trained filter they
+cost each worker about 85 MB and a pause of up to two seconds on its first comment.
 """
 
 import json
 import math
 import re
+import unicodedata
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
-
-import numpy as np
+from itertools import pairwise
 
 URL = re.compile(r"(?:https?://|www\.)([^\s/)\]]+)[^\s)\]]*", re.I)
 HINTS = {
@@ -53,53 +59,88 @@ def rule_score(text: str) -> tuple[float, list[str]]:
     return min(1.0, score), evidence
 
 
+TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
+# The training vectorizer's analysis, which `terms()` reproduces (a test holds them equal).
+VECTORIZER = {
+    "lowercase": True,
+    "strip_accents": "unicode",
+    "token_pattern": TOKEN.pattern,
+    "ngram_range": (1, 2),
+}
+ALPHA = 0.5  # additive smoothing of the word counts
+MAX_TERMS = 50_000
+
+
+def _strip_accents(text: str) -> str:
+    """As scikit-learn's strip_accents_unicode: decompose (NFKD), drop combining marks."""
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def terms(text: str) -> list[str]:
+    """The terms of a prepared text as the training vectorizer (VECTORIZER) finds them:
+    lower-cased, accents stripped, runs of two or more word characters, then each pair of
+    neighbouring words."""
+    words = TOKEN.findall(_strip_accents(text.lower()))
+    return words + [f"{first} {second}" for first, second in pairwise(words)]
+
+
+def fit(texts: list[str], labels: list[int]):
+    """scikit-learn's vectorizer and multinomial naive Bayes, fitted on moderators'
+    decisions (1 spam, 0 ham). For the background worker only: the one place that
+    imports scikit-learn."""
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.naive_bayes import MultinomialNB
+
+    vectorizer = CountVectorizer(**VECTORIZER, max_features=MAX_TERMS)
+    counts = vectorizer.fit_transform(prepare(t) for t in texts)
+    return vectorizer, MultinomialNB(alpha=ALPHA).fit(counts, labels)
+
+
 @dataclass
 class Model:
-    terms: dict[str, int]
-    log_odds: np.ndarray  # per term: log P(term|spam) - log P(term|ham)
+    weights: dict[str, float]  # per term: log P(term|spam) - log P(term|ham)
     prior: float  # log P(spam) - log P(ham)
     ham: int
     spam: int
 
     @classmethod
     def train(cls, texts: list[str], labels: list[int]) -> "Model":
-        from sklearn.feature_extraction.text import CountVectorizer
-        from sklearn.naive_bayes import MultinomialNB
+        """Fit on moderators' decisions (in the background worker: see `fit`)."""
+        return cls.from_fitted(*fit(texts, labels))
 
-        vectorizer = CountVectorizer(
-            ngram_range=(1, 2), min_df=1, max_features=50_000, strip_accents="unicode"
+    @classmethod
+    def from_fitted(cls, vectorizer, classifier) -> "Model":
+        """What scoring needs from a fitted vectorizer and classifier, as plain values."""
+        log_odds = classifier.feature_log_prob_[1] - classifier.feature_log_prob_[0]
+        ham, spam = (int(n) for n in classifier.class_count_)
+        return cls(
+            {term: float(log_odds[index]) for term, index in vectorizer.vocabulary_.items()},
+            float(classifier.class_log_prior_[1] - classifier.class_log_prior_[0]),
+            ham,
+            spam,
         )
-        counts = vectorizer.fit_transform(prepare(t) for t in texts)
-        nb = MultinomialNB(alpha=0.5).fit(counts, labels)
-        log_odds = nb.feature_log_prob_[1] - nb.feature_log_prob_[0]
-        prior = float(nb.class_log_prior_[1] - nb.class_log_prior_[0])
-        return cls(vectorizer.vocabulary_, log_odds, prior, labels.count(0), labels.count(1))
-
-    @cached_property
-    def _analyzer(self):
-        """Built once per model, not per comment scored (the queue scores 50 a page)."""
-        from sklearn.feature_extraction.text import CountVectorizer
-
-        return CountVectorizer(ngram_range=(1, 2), strip_accents="unicode").build_analyzer()
 
     def score(self, text: str) -> tuple[float, list[str]]:
+        """P(spam) as the classifier's predict_proba gives it (the log-odds of the prior
+        and of every term occurrence, summed), and the terms that weighed most."""
         contributions: dict[str, float] = {}
-        total = self.prior
-        for token in self._analyzer(prepare(text)):
-            index = self.terms.get(token)
-            if index is not None:
-                weight = float(self.log_odds[index])
-                total += weight
-                contributions[token] = contributions.get(token, 0.0) + weight
+        for term in terms(prepare(text)):
+            weight = self.weights.get(term)
+            if weight is not None:
+                contributions[term] = contributions.get(term, 0.0) + weight
+        total = self.prior + sum(contributions.values())
         probability = 1 / (1 + math.exp(-max(-50.0, min(50.0, total))))
         top = sorted(contributions.items(), key=lambda kv: -abs(kv[1]))[:6]
         return probability, [f"{term} ({weight:+.1f})" for term, weight in top]
 
     def dumps(self) -> bytes:
-        terms = sorted(self.terms, key=self.terms.get)
+        # Weights at full precision (JSON floats round-trip exactly): rounded, the
+        # stored filter would score differently from the one that was trained.
         payload = {
-            "terms": terms,
-            "log_odds": [round(float(v), 4) for v in self.log_odds],
+            "terms": list(self.weights),
+            "log_odds": list(self.weights.values()),
             "prior": self.prior,
             "ham": self.ham,
             "spam": self.spam,
@@ -110,8 +151,7 @@ class Model:
     def loads(cls, blob: bytes) -> "Model":
         payload = json.loads(zlib.decompress(blob))
         return cls(
-            {t: i for i, t in enumerate(payload["terms"])},
-            np.asarray(payload["log_odds"]),
+            dict(zip(payload["terms"], payload["log_odds"], strict=True)),
             payload["prior"],
             payload["ham"],
             payload["spam"],
@@ -135,9 +175,13 @@ def current_model() -> Model | None:
     return _loaded[key]
 
 
+def scorer() -> Callable[[str], tuple[float, list[str]]]:
+    """The score in force: the trained filter's when there is one, else the rules'. One
+    query to find it, so a page of comments is scored with one look at the database."""
+    model = current_model()
+    return rule_score if model is None else model.score
+
+
 def score(text: str) -> tuple[float, list[str]]:
     """The trained filter's score when there is one, else the rules'."""
-    model = current_model()
-    if model is None:
-        return rule_score(text)
-    return model.score(text)
+    return scorer()(text)

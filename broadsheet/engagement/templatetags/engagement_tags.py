@@ -4,7 +4,6 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 
 from broadsheet.engagement import selectors, services
 from broadsheet.engagement.identity import personal_reader
-from broadsheet.moderation.bots import form_started
 
 register = template.Library()
 
@@ -60,9 +59,6 @@ def comment_slot(context, page):
         "prompt": settings.COMMENTS_PROMPT,
         "max_length": settings.COMMENTS_MAX_LENGTH,
         "earlier": earlier,
-        # As old as the cached copy (comments.js restarts it when the page opens): a
-        # reader without JavaScript confirming a post keeps it, and is not "too quick".
-        "form_started": form_started(),
         "next_url": f"{page.url}#comment-form",
         "altcha": settings.ALTCHA_ENABLED,
     }

@@ -5,6 +5,9 @@ import pytest
 from django.db import connections
 from django.test import Client
 
+from broadsheet.engagement import services
+from broadsheet.engagement.identity import Reader as Identity
+from broadsheet.engagement.identity import keyed_hash
 from broadsheet.newsroom.tests.factories import (
     ArticlePageFactory,
     HomePageFactory,
@@ -104,3 +107,17 @@ def at_the_same_moment(work, count: int) -> list[str]:
 
 def csrf_token_in(response) -> str:
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())[1]
+
+
+def comment_to_vote_on(article):
+    """A guest's approved comment, posted through the service (for tests that vote from
+    threads, without HTTP)."""
+    author = Identity(user=None, guest_key=keyed_hash("reader", "author"), ip_hash="a")
+    return services.post_comment(
+        page_id=article.pk,
+        reader=author,
+        body="Vote on me",
+        author_name="Author",
+        author_email="author@example.org",
+        consent=True,
+    )

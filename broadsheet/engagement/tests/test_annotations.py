@@ -197,3 +197,40 @@ def test_only_the_articles_editors_may_ask(story):
             page_id=story.pk, user=outsider, passage="queued for two days", question="Why?"
         )
     assert Comment.objects.count() == 0
+
+
+def passage_comments(article, n: int) -> None:
+    """n comments on passages of the article, with replies."""
+    text = article.plain_text()
+    start = text.index("the Dessa bridge")
+    for i in range(n):
+        comment = Comment.objects.create(
+            page=article, body=f"On the bridge {i}", body_html="", guest_name="Ola", reply_count=i
+        )
+        Annotation.objects.create(
+            comment=comment,
+            page=article,
+            revision_id=article.live_revision_id,
+            exact="the Dessa bridge",
+            start=start,
+            end=start + len("the Dessa bridge"),
+        )
+
+
+def test_annotations_cost_the_same_queries_for_5_or_25_passages(
+    reader, story, django_assert_max_num_queries
+):
+    """Each passage's reply count comes with it (select_related): 5 queries at any size,
+    where it was 5 plus one per passage."""
+    url = f"/api/v1/articles/{story.pk}/annotations"
+    passage_comments(story, 5)
+    reader.client.get(url)  # Wagtail's per-process caches
+    with django_assert_max_num_queries(5) as few:
+        listed = reader.client.get(url).json()
+    assert [a["replies"] for a in listed] == list(range(5))
+    baseline = len(few)  # read now: each request resets the query log
+
+    passage_comments(story, 20)
+    with django_assert_max_num_queries(baseline):
+        listed = reader.client.get(url).json()
+    assert sorted(a["replies"] for a in listed) == sorted([*range(5), *range(20)])

@@ -6,7 +6,7 @@ from broadsheet.engagement import services
 from broadsheet.engagement.identity import Reader as Identity
 from broadsheet.engagement.identity import keyed_hash
 from broadsheet.engagement.models import Comment, Vote
-from broadsheet.engagement.tests.conftest import at_the_same_moment
+from broadsheet.engagement.tests.conftest import at_the_same_moment, comment_to_vote_on
 
 pytestmark = pytest.mark.django_db
 
@@ -42,34 +42,10 @@ def test_vote_on_unknown_comment_is_a_404(another_reader, article):
     assert another_reader.vote(999999, 1).status_code == 404
 
 
-def test_guest_who_clears_cookies_still_has_one_vote(reader, article):
-    from broadsheet.engagement.tests.conftest import Reader
-
-    comment = reader.comment(article)["id"]
-    guest = Reader("192.0.2.55")
-    guest.vote(comment, 1)
-    guest.client.cookies.clear()  # a new identity cookie, the same address
-    guest.token = ""
-    assert guest.vote(comment, 1).json()["score"] == 1
-    assert Vote.objects.count() == 1
-
-
 def test_session_reports_my_votes(reader, another_reader, article):
     comment = reader.comment(article)["id"]
     another_reader.vote(comment, -1)
     assert another_reader.session(article.pk)["votes"] == {str(comment): -1}
-
-
-def comment_to_vote_on(article):
-    author = Identity(user=None, guest_key=keyed_hash("reader", "author"), ip_hash="a")
-    return services.post_comment(
-        page_id=article.pk,
-        reader=author,
-        body="Vote on me",
-        author_name="Author",
-        author_email="author@example.org",
-        consent=True,
-    )
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -13,9 +13,9 @@
       input.value = session.csrf_token;
     });
     if (first) {
-      // A cached page's stamp is as old as the copy: restart it once, when the reader
-      // opens the page. Forms swapped in later bring their own (a form shown again
-      // after an error keeps the moment it was first opened).
+      // The cached page carries no stamp: start it once, when the reader opens the
+      // page. Forms swapped in later bring their own (a form shown again after an
+      // error keeps the one it was posted with).
       document.querySelectorAll("input[name=form_started]").forEach(function (input) {
         if (session.form_started) input.value = session.form_started;
       });
