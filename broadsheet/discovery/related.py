@@ -12,9 +12,12 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 KEEP = 6  # stored per article; pages show fewer
 NEIGHBOURS_TO_REFRESH = 20  # lists a newly published article may enter
@@ -40,7 +43,11 @@ class Doc:
         return " ".join([self.title] * 3 + [self.standfirst] * 2 + [self.body])
 
 
-def _vectorizer(**options) -> TfidfVectorizer:
+def _vectorizer(**options) -> "TfidfVectorizer":
+    # Imported here: web processes load this module when an editor publishes (to enqueue
+    # the refresh), and must not take on scikit-learn for it; the worker does the work.
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     return TfidfVectorizer(
         stop_words="english", sublinear_tf=True, ngram_range=(1, 2), dtype=np.float32, **options
     )
@@ -52,7 +59,7 @@ class Vocabulary:
     Stored as compressed JSON rather than a pickle: loading it runs no code.
     """
 
-    def __init__(self, vectorizer: TfidfVectorizer):
+    def __init__(self, vectorizer: "TfidfVectorizer"):
         self.vectorizer = vectorizer
 
     @classmethod
