@@ -62,10 +62,13 @@ def queue_filter(params) -> tuple[dict, Q]:
         )
     else:
         q = Q(status=Comment.Status.PENDING) & ~Q(status_reason__startswith=services.REPORTED)
-    article = _int(params.get("article"))
-    if article:
+    article = (params.get("article") or "").strip()[:200]
+    if article.isdigit() and len(article) < 12:  # a page id, as links from elsewhere give
         chosen["article"] = article
-        q &= Q(page_id=article)
+        q &= Q(page_id=int(article))
+    elif article:  # words of its headline, as a moderator types them
+        chosen["article"] = article
+        q &= Q(page__title__icontains=article)
     section_id = _int(params.get("section"))
     section = Page.objects.filter(pk=section_id).first() if section_id else None
     if section:
@@ -99,7 +102,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         )
         .order_by("created_at", "pk")
     )
-    page_obj = Paginator(comments, 50).get_page(request.GET.get("page"))
+    # Wagtail's pagination links say ?p=N (and keep the filters); ?page=N is read too.
+    page_obj = Paginator(comments, 50).get_page(request.GET.get("p") or request.GET.get("page"))
     score_of = spam.scorer()  # the stored filter is read once, not once per row
     rows = []
     for comment in page_obj.object_list:
@@ -108,12 +112,23 @@ def queue(request: HttpRequest) -> HttpResponse:
         rows.append({"comment": comment, "score": score, "evidence": evidence, "reasons": reasons})
     counts = {tab: Comment.objects.filter(queue_filter({"tab": tab})[1]).count() for tab in TABS}
     sections = Page.objects.filter(depth=3).live().order_by("title")
+    # The headlines a moderator can pick from while typing: articles with comments in
+    # this tab (one query, at most a hundred).
+    headlines = (
+        Page.objects.filter(
+            pk__in=Comment.objects.filter(queue_filter({"tab": chosen["tab"]})[1]).values("page_id")
+        )
+        .order_by("title")
+        .values_list("title", flat=True)[:100]
+    )
     return TemplateResponse(
         request,
         "moderation/admin/queue.html",
         {
             "rows": rows,
             "page_obj": page_obj,
+            "elided_page_range": page_obj.paginator.get_elided_page_range(page_obj.number),
+            "headlines": list(headlines),
             "chosen": chosen,
             "tabs": [(key, label, counts[key]) for key, label in TABS.items()],
             "actions": ACTIONS,

@@ -55,19 +55,40 @@ class ModerationPanel(Component):
         )
         days = [(since + timedelta(days=i)).date() for i in range(30)]
         counts = [per_day.get(day, 0) for day in days]
-        top = max(counts) or 1
+        top = _round_up(max(counts))
+        # Plot area: x 44..344 (a 10-unit slot per day), y 12..112 (100 units = `top`).
         bars = [
             {
-                "x": i * 10,
-                "y": 90 - round(80 * n / top),
-                "height": round(80 * n / top),
+                "x": 45 + i * 10,
+                "y": 112 - round(100 * n / top),
+                "height": round(100 * n / top),
                 "count": n,
                 "day": day,
             }
             for i, (day, n) in enumerate(zip(days, counts, strict=True))
         ]
+        y_ticks = [{"value": v, "y": 112 - round(100 * v / top)} for v in (0, top // 2, top)]
+        x_ticks = [{"label": f"{days[i].day} {days[i]:%b}", "x": 49 + i * 10} for i in (0, 14, 29)]
         held = Comment.objects.filter(status=Comment.Status.PENDING).count()
-        return {"held": held, "bars": bars, "total": sum(counts), "top": top}
+        return {
+            "held": held,
+            "bars": bars,
+            "total": sum(counts),
+            "most": max(counts),
+            "y_ticks": y_ticks,
+            "x_ticks": x_ticks,
+        }
+
+
+def _round_up(most: int) -> int:
+    """The y axis' top: the day with most comments, rounded up to 2, 5 or 10 × 10^n, so
+    the axis reads in round numbers."""
+    scale = 1
+    while True:
+        for step in (2, 5, 10):
+            if most <= step * scale:
+                return step * scale
+        scale *= 10
 
 
 @hooks.register("construct_homepage_panels")

@@ -49,9 +49,34 @@ def test_the_queue_lists_held_comments_in_context_with_filters(moderator_client,
     by_age = moderator_client.get("/admin/moderation/", {"older_than_days": 7})
     assert "An old one." in by_age.content.decode()
     assert "harbour deal final" not in by_age.content.decode()
-    junk = moderator_client.get("/admin/moderation/", {"article": "x'; drop", "section": "?"})
+    junk = moderator_client.get("/admin/moderation/", {"section": "?", "older_than_days": "x"})
     assert junk.status_code == 200  # bad filters are ignored, never an error
     assert f'data-comment="{mine.pk}"' in junk.content.decode()
+    nothing = moderator_client.get("/admin/moderation/", {"article": "x'; drop"})
+    assert nothing.status_code == 200 and "Nothing here." in nothing.content.decode()
+
+
+def test_the_queue_finds_an_article_by_words_of_its_headline(moderator_client, article):
+    other = ArticlePageFactory(parent=article.get_parent(), title="Bus fares rise", slug="bus")
+    held(article, "About the harbour.")
+    held(other, "About the buses.")
+    page = moderator_client.get("/admin/moderation/").content.decode()
+    # The headlines to pick from while typing, not ids to look up.
+    assert '<option value="Bus fares rise">' in page and '<option value="Harbour talks">' in page
+    found = moderator_client.get("/admin/moderation/", {"article": "fares"}).content.decode()
+    assert "About the buses." in found and "About the harbour." not in found
+
+
+def test_every_tab_pages_through_all_its_rows(moderator_client, article):
+    comments = [held(article, f"Held comment number {n}.") for n in range(55)]
+    first = moderator_client.get("/admin/moderation/", {"tab": "held"}).content.decode()
+    assert "Held (55)" in first
+    assert first.count('<tr data-comment="') == 50
+    following = re.search(r'<a href="([^"]*p=2[^"]*)"', first)[1].replace("&amp;", "&")
+    second = moderator_client.get(f"/admin/moderation/{following}").content.decode()
+    assert second.count('<tr data-comment="') == 5
+    assert f'data-comment="{comments[-1].pk}"' in second
+    assert f'data-comment="{comments[0].pk}"' not in second
 
 
 def test_approve_one_updates_counts_and_writes_the_log(moderator_client, moderator, article):
@@ -133,8 +158,15 @@ def test_dashboard_panel_shows_held_count_and_comments_per_day(moderator_client,
     Comment.objects.create(page=article, body="ok", body_html="<p>ok</p>", guest_name="Ola")
     html = moderator_client.get("/admin/").content.decode()
     assert "<strong>1</strong> comment held for moderation" in html
-    assert "Comments per day, last 30 days (2 in all)" in html
+    assert "Comments per day, last 30 days: 2 in all, at most 2 in a day." in html
     assert html.count("<rect ") == 30
+    chart = re.search(r"<figure class=\"moderation-chart\">.*?</svg>", html, re.S)[0]
+    labels = [text.strip() for text in re.findall(r"<text[^>]*>([^<]+)</text>", chart)]
+    # Axes with their units and round ticks, and the first, middle and last day.
+    assert labels[0] == "Comments" and labels[-1] == "Day (last 30 days)"
+    assert labels[1:4] == ["0", "1", "2"]
+    today = timezone.localdate()
+    assert f"{today.day} {today:%b}" in labels
 
 
 def test_keyboard_shortcuts_script_is_on_the_queue(moderator_client, article):
