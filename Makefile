@@ -79,7 +79,8 @@ format: install
 
 # Regenerate docs/screenshots/*.png from the demo newsroom.
 screenshots: install chromium
-	SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(BIN)/pytest broadsheet/newsroom/tests/test_browser.py --screenshots=docs/screenshots
+	SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(BIN)/pytest broadsheet/newsroom/tests/test_browser.py \
+		broadsheet/moderation/tests/test_browser_moderator.py --screenshots=docs/screenshots
 
 # The whole product under load (production server, wrk, an nginx static-file baseline)
 # on 10,000 articles, 1,000,000 comments and 100,000 ratings, plus the quality
