@@ -140,8 +140,13 @@ def thread_page(
     if sort not in SORTS:
         sort = DEFAULT_SORT
     size = settings.COMMENTS_PAGE_SIZE
-    top = Comment.objects.filter(page_id=page_id, parent__isnull=True).filter(
-        _shown(reader) & ~Q(status=Comment.Status.REMOVED, reply_count=0)
+    top = (
+        Comment.objects.filter(page_id=page_id, parent__isnull=True)
+        .filter(_shown(reader) & ~Q(status=Comment.Status.REMOVED, reply_count=0))
+        # Comments on a passage that a correction deleted are listed apart, with their
+        # replies (earlier_version_comments), never here too: a subquery on the page's
+        # few anchors, so the count and the page of ids stay one query each.
+        .exclude(pk__in=_orphaned(page_id))
     )
     count = top.count()
     pages = max(1, math.ceil(count / size))
@@ -264,18 +269,32 @@ def annotations(page_id: int) -> list[Annotation]:
     )
 
 
-def earlier_version_comments(page_id: int) -> list[Comment]:
-    """Approved comments whose passage no longer exists: listed apart, with their quote."""
-    return list(
-        # Found from the page's anchors (few), not from its comments (perhaps thousands).
-        Comment.objects.filter(
-            annotation__page_id=page_id,
-            annotation__status=Annotation.Status.ORPHANED,
-            status=Comment.Status.APPROVED,
-        )
+def _orphaned(page_id: int) -> QuerySet:
+    """Ids of a page's comments whose passage no longer exists (a subquery)."""
+    return Annotation.objects.filter(
+        page_id=page_id, status=Annotation.Status.ORPHANED
+    ).values("comment_id")
+
+
+def earlier_version_comments(page_id: int, reader: Reader | None = None) -> list[Comment]:
+    """Comments whose passage no longer exists, arranged with their replies: listed apart
+    from the thread (and only there), each with the quote it was written about. Two
+    queries, found from the page's anchors (few), not from its comments."""
+    top = list(
+        Comment.objects.filter(pk__in=_orphaned(page_id))
+        .filter(_shown(reader) & ~Q(status=Comment.Status.REMOVED, reply_count=0))
         .select_related("user", "annotation")
-        .order_by("created_at")
+        .order_by("created_at", "id")
     )
+    replies = (
+        Comment.objects.filter(thread_id__in=[c.pk for c in top])
+        .filter(_shown(reader))
+        .select_related("user", "annotation")
+        .order_by("created_at", "id")
+        if top
+        else []
+    )
+    return arrange(top, replies, settings.COMMENTS_MAX_DEPTH)
 
 
 def passage_questions(limit: int = 50) -> list[Annotation]:

@@ -1,5 +1,8 @@
 """Comments on a passage: validated against the current text, re-anchored on publish."""
 
+import re
+from collections import Counter
+
 import pytest
 
 from broadsheet.engagement.models import AnchorHistory, Annotation, Comment
@@ -132,6 +135,61 @@ def test_deleted_passage_is_orphaned_and_listed_as_earlier_version(reader, story
     assert "Comments on an earlier version" in html
     assert "On an earlier version: “the Dessa bridge”" in html
     assert Comment.objects.get(pk=created["id"]).status == "approved"  # never dropped
+
+
+def test_comment_on_a_deleted_passage_appears_once_with_its_replies(
+    reader,
+    another_reader,
+    story,
+    publish,
+    client,
+    page_cache_on,
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        quoted = reader.comment(story, "Which bridge?", quote=quote_of(story, "the Dessa bridge"))
+        answer = another_reader.comment(story, "The old one upstream.", parent=quoted["id"])
+        other = another_reader.comment(story, "On the talks themselves.")
+    assert "Which bridge?" in client.get(story.url).content.decode()  # now in the cache
+
+    publish(story, [BODY[0]])  # a correction deletes the passage; re-anchoring runs
+
+    response = client.get(story.url)
+    assert response.status_code == 200 and response["X-Cache"] == "miss"
+    html = response.content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert [i for i, n in Counter(ids).items() if n > 1] == []
+    assert html.count("Which bridge?") == 1
+    thread = html[html.index('id="comment-thread"') : html.index('class="earlier-version"')]
+    earlier = html[html.index('class="earlier-version"') :]
+    assert f'id="comment-{other["id"]}"' in thread
+    assert f'id="comment-{quoted["id"]}"' not in thread
+    assert f'id="comment-{quoted["id"]}"' in earlier
+    assert f'id="comment-{answer["id"]}"' in earlier  # its reply stays under it
+    assert "No comments yet." not in html
+    assert "3 comments" in html
+
+    # The API pages the same thread, and lists the earlier version's comments apart.
+    api = reader.thread(story)
+    assert (api["count"], api["pages"]) == (1, 1)
+    assert [c["id"] for c in api["results"]] == [other["id"]]
+    assert [c["id"] for c in api["earlier"]] == [quoted["id"]]
+    assert [c["id"] for c in api["earlier"][0]["replies"]] == [answer["id"]]
+
+
+def test_first_page_is_full_when_earlier_version_comments_are_set_apart(
+    reader, story, publish, settings
+):
+    settings.COMMENTS_PAGE_SIZE = 2
+    reader.comment(story, "Which bridge?", quote=quote_of(story, "the Dessa bridge"))
+    for n in range(3):
+        reader.comment(story, f"Thread {n}")
+    publish(story, [BODY[0]])
+
+    first, second = reader.thread(story, sort="oldest"), reader.thread(story, sort="oldest", page=2)
+    assert (first["count"], first["pages"]) == (3, 2)
+    bodies = [c["body_html"] for c in first["results"] + second["results"]]
+    assert bodies == ["<p>Thread 0</p>", "<p>Thread 1</p>", "<p>Thread 2</p>"]
 
 
 @pytest.fixture
