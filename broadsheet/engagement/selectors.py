@@ -271,9 +271,9 @@ def annotations(page_id: int) -> list[Annotation]:
 
 def _orphaned(page_id: int) -> QuerySet:
     """Ids of a page's comments whose passage no longer exists (a subquery)."""
-    return Annotation.objects.filter(
-        page_id=page_id, status=Annotation.Status.ORPHANED
-    ).values("comment_id")
+    return Annotation.objects.filter(page_id=page_id, status=Annotation.Status.ORPHANED).values(
+        "comment_id"
+    )
 
 
 def earlier_version_comments(page_id: int, reader: Reader | None = None) -> list[Comment]:

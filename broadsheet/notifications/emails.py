@@ -5,12 +5,12 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.text import Truncator
 
+from broadsheet.engagement.rendering import excerpt
 from broadsheet.notifications import tokens
 from broadsheet.notifications.models import Address, Delivery, Subscription
 
-EXCERPT_WORDS = 60
+EXCERPT_LENGTH = 400  # characters of the comment, as plain text
 
 
 def absolute(path: str) -> str:
@@ -69,7 +69,7 @@ def notification(delivery: Delivery, notifications: list) -> EmailMultiAlternati
         {
             "kind": n.kind,
             "author": _author(n.comment),
-            "excerpt": Truncator(n.comment.body).words(EXCERPT_WORDS),
+            "excerpt": excerpt(n.comment.body_html, EXCERPT_LENGTH),
             "url": f"{page.full_url}#comment-{n.comment_id}",
             "created_at": n.comment.created_at,
         }
