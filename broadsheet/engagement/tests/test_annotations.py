@@ -4,6 +4,7 @@ import re
 from collections import Counter
 
 import pytest
+from django.test import Client
 
 from broadsheet.engagement.models import AnchorHistory, Annotation, Comment
 
@@ -227,6 +228,34 @@ def test_editor_asks_about_a_passage_in_the_admin_and_readers_answer(
     assert "Question from the newsroom" in html
     assert "Is this claim sourced well enough?" in html
     assert "The customs office published the figure." in html
+
+
+def test_an_editors_question_shows_at_once_on_the_cached_article(
+    story, desk_editor, page_cache_on, django_capture_on_commit_callbacks
+):
+    anonymous, editor = Client(), Client()
+    assert "Is this claim sourced" not in anonymous.get(story.url).content.decode()
+    anonymous.get(story.get_parent().url)  # the section page, cached too
+    assert anonymous.get(story.url)["X-Cache"] == "hit"
+
+    editor.force_login(desk_editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor.post(
+            "/admin/passage-questions/",
+            {
+                "article": story.pk,
+                "passage": "queued for two days",
+                "question": "Is this claim sourced well enough?",
+            },
+        )
+    assert response.status_code == 302
+
+    after = anonymous.get(story.url)
+    assert after["X-Cache"] == "miss"
+    assert "Is this claim sourced well enough?" in after.content.decode()
+    assert "1 comment" in after.content.decode()
+    section = anonymous.get(story.get_parent().url).content.decode()
+    assert "Is this claim sourced well enough?" in section  # latest comments, too
 
 
 @pytest.mark.parametrize(
