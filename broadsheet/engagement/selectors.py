@@ -111,6 +111,19 @@ def arrange(top: list[Comment], replies: Iterable[Comment], max_depth: int) -> l
     return [root for root in top if root.pk in kept]
 
 
+def _replies(thread_ids: list[int], reader: Reader | None) -> list[Comment]:
+    """Every reply the reader may see in these threads, in the order written: one query
+    (`thread_id IN (...)`), none without threads."""
+    if not thread_ids:
+        return []
+    return list(
+        Comment.objects.filter(thread_id__in=thread_ids)
+        .filter(_shown(reader))
+        .select_related("user", "annotation")
+        .order_by("created_at", "id")
+    )
+
+
 def _descendants(node: Comment, children: dict[int, list[Comment]]) -> list[Comment]:
     """Every reply below `node`, at any depth, in the order written (a loop and a stack)."""
     found: list[Comment] = []
@@ -158,14 +171,7 @@ def thread_page(
     )
     rows = Comment.objects.select_related("user", "annotation").in_bulk(ids) if ids else {}
     items = [rows[pk] for pk in ids if pk in rows]
-    replies = (
-        Comment.objects.filter(thread_id__in=[c.pk for c in items])
-        .filter(_shown(reader))
-        .select_related("user", "annotation")
-        .order_by("created_at", "id")
-        if items
-        else []
-    )
+    replies = _replies([c.pk for c in items], reader)
     discussion = Discussion.objects.filter(page_id=page_id).first()
     return ThreadPage(
         comments=arrange(items, replies, settings.COMMENTS_MAX_DEPTH),
@@ -181,14 +187,9 @@ def comment_with_replies(comment: Comment, reader: Reader | None = None) -> Comm
     """One comment arranged with its replies as the thread shows it (None if not shown)."""
     thread_id = comment.thread_id or comment.pk
     top = Comment.objects.select_related("user", "annotation").filter(pk=thread_id).first()
-    replies = (
-        Comment.objects.filter(thread_id=thread_id)
-        .filter(_shown(reader))
-        .select_related("user", "annotation")
-        .order_by("created_at", "id")
-    )
     if top is None:
         return None
+    replies = _replies([thread_id], reader)
     return _find(arrange([top], replies, settings.COMMENTS_MAX_DEPTH), comment.pk)
 
 
@@ -286,15 +287,7 @@ def earlier_version_comments(page_id: int, reader: Reader | None = None) -> list
         .select_related("user", "annotation")
         .order_by("created_at", "id")
     )
-    replies = (
-        Comment.objects.filter(thread_id__in=[c.pk for c in top])
-        .filter(_shown(reader))
-        .select_related("user", "annotation")
-        .order_by("created_at", "id")
-        if top
-        else []
-    )
-    return arrange(top, replies, settings.COMMENTS_MAX_DEPTH)
+    return arrange(top, _replies([c.pk for c in top], reader), settings.COMMENTS_MAX_DEPTH)
 
 
 def passage_questions(limit: int = 50) -> list[Annotation]:
