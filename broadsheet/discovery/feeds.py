@@ -10,6 +10,7 @@ from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape, format_html_join
 from taggit.models import Tag
 from wagtail.models import Site
 
@@ -21,7 +22,21 @@ from broadsheet.newsroom.structured_data import LEAD_IMAGE_RENDITION, canonical_
 ITEMS = 20
 
 
-class ArticleFeed(Feed):
+class TextTitles:
+    """Item titles are plain text (a headline, a reader's name). Atom says so (its titles
+    are type "text"); RSS readers take a title as HTML, so for RSS it is escaped, as
+    Django's own default item_title does: either way a reader sees the text, never
+    markup made from it. Descriptions are HTML in both, built from escaped text."""
+
+    def item_title(self, item) -> str:
+        title = self.item_title_text(item)
+        return title if issubclass(self.feed_type, Atom1Feed) else escape(title)
+
+    def item_title_text(self, item) -> str:
+        raise NotImplementedError
+
+
+class ArticleFeed(TextTitles, Feed):
     """The newest live articles; subclasses narrow the listing."""
 
     def __call__(self, request, *args, **kwargs):
@@ -46,7 +61,7 @@ class ArticleFeed(Feed):
     def items(self, obj=None):
         return newsroom.attach_sections(self.articles(obj).prefetch_related("tags")[:ITEMS])
 
-    def item_title(self, item: ArticlePage) -> str:
+    def item_title_text(self, item: ArticlePage) -> str:
         return item.title
 
     def item_link(self, item: ArticlePage) -> str:
@@ -59,9 +74,11 @@ class ArticleFeed(Feed):
     item_guid_is_permalink = False
 
     def item_description(self, item: ArticlePage) -> str:
+        # The description is HTML; the article's text is text (an editor may write "<").
         if settings.FEEDS_FULL_TEXT:
-            return "".join(f"<p>{paragraph}</p>" for paragraph in item.plain_text().split("\n\n"))
-        return item.summary
+            paragraphs = item.plain_text().split("\n\n")
+            return format_html_join("", "<p>{}</p>", ((p,) for p in paragraphs))
+        return escape(item.summary)
 
     def item_pubdate(self, item: ArticlePage):
         return item.first_published_at
@@ -145,7 +162,7 @@ class TagFeed(ArticleFeed):
         return newsroom.articles_with_tag(obj)
 
 
-class CommentsFeed(Feed):
+class CommentsFeed(TextTitles, Feed):
     """An article's newest approved comments."""
 
     def __call__(self, request, *args, **kwargs):
@@ -167,7 +184,7 @@ class CommentsFeed(Feed):
     def items(self, obj):
         return engagement.latest_comments_on(obj.pk, ITEMS)
 
-    def item_title(self, item):
+    def item_title_text(self, item) -> str:
         return f"{item.author_name} on “{item.page.title}”"
 
     def item_link(self, item):
@@ -177,7 +194,7 @@ class CommentsFeed(Feed):
         return f"{item.page.get_full_url(self.request)}#comment-{item.pk}"
 
     def item_description(self, item):
-        return item.body_html
+        return item.body_html  # rendered through the one sanitizer when saved
 
     def item_pubdate(self, item):
         return item.created_at

@@ -128,6 +128,11 @@ class CommentPage(Schema):
     page: int
     pages: int
     results: list[CommentOut]
+    earlier: list[CommentOut] = Field(
+        [],
+        description="Comments on a passage that a correction removed, with their replies: "
+        "listed here, not in results.",
+    )
 
 
 class ThreadQuery(Schema):
@@ -178,6 +183,9 @@ def list_comments(
         "page": thread.page,
         "pages": thread.pages,
         "results": [_serialize(comment) for comment in thread.comments],
+        "earlier": [
+            _serialize(comment) for comment in selectors.earlier_version_comments(page.pk, reader)
+        ],
     }
 
 

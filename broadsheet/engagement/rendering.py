@@ -4,9 +4,16 @@ Readers write plain text with a small markdown subset (paragraphs, line breaks, 
 links, quotes, code). markdown-it renders it with raw HTML off, then nh3 cleans the result
 against an allow-list, so even a bug in the markdown step cannot let markup through. No
 images: an image URL written in markdown stays a link.
+
+Where a page, feed or email shows a short piece of a comment rather than the comment,
+`excerpt` turns the rendered HTML into plain text, which the template then escapes once
+(the HTML's own `&amp;` must not be escaped a second time).
 """
 
+from html.parser import HTMLParser
+
 import nh3
+from django.utils.text import Truncator
 from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = {"p", "br", "em", "strong", "a", "blockquote", "code", "pre"}
@@ -31,3 +38,35 @@ def render_comment(text: str) -> str:
         link_rel="nofollow ugc noopener",
         strip_comments=True,
     ).strip()
+
+
+class _PlainText(HTMLParser):
+    """The text of rendered comment HTML, entities decoded; a line break or the end of a
+    paragraph, quote or code block becomes a space."""
+
+    BREAKS = {"p", "blockquote", "pre"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag == "br":
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.BREAKS:
+            self.parts.append(" ")
+
+
+def excerpt(html: str, length: int = 120) -> str:
+    """The start of a rendered comment (`body_html`) as one line of plain text, at most
+    `length` characters: text for a template to escape once, or for a plain-text email
+    to show as it is. The one way an excerpt of reader text is made."""
+    parser = _PlainText()
+    parser.feed(html)
+    parser.close()
+    return Truncator(" ".join("".join(parser.parts).split())).chars(length)

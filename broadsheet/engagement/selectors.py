@@ -72,37 +72,78 @@ def _shown(reader: Reader | None) -> Q:
 def arrange(top: list[Comment], replies: Iterable[Comment], max_depth: int) -> list[Comment]:
     """Nest replies under their parents. Replies deeper than `max_depth` are shown at the
     deepest level, in the order written, as WordPress shows them. Removed comments stay
-    only while they have something to show under them."""
+    only while they have something to show under them.
+
+    Readers choose how deep a chain goes, so the tree is walked with a loop and a stack,
+    never by recursion: a chain thousands deep costs time in proportion to its length."""
     children: dict[int, list[Comment]] = defaultdict(list)
     for reply in replies:
         children[reply.parent_id].append(reply)
+    kept: set[int] = set()
 
-    def descendants(node: Comment) -> list[Comment]:
-        found = []
-        for child in children.get(node.pk, []):
-            found.append(child)
-            found.extend(descendants(child))
-        return sorted(found, key=lambda c: (c.created_at, c.pk))
+    def finish(node: Comment) -> None:
+        if node.status != Comment.Status.REMOVED or node.replies:
+            kept.add(node.pk)
 
-    def attach(node: Comment, level: int) -> Comment | None:
-        node.level = level
-        node.replies_container = node.pk  # where replies to it appear on the page
-        if level >= max_depth - 1:
-            node.replies = []
-            for reply in descendants(node):
-                reply.level, reply.replies = min(level + 1, max_depth), []
-                reply.replies_container = node.pk
-                if reply.status != Comment.Status.REMOVED:
-                    node.replies.append(reply)
-        else:
-            node.replies = [
-                kept for child in children.get(node.pk, []) if (kept := attach(child, level + 1))
-            ]
-        if node.status == Comment.Status.REMOVED and not node.replies:
-            return None
-        return node
+    for root in top:
+        # (node, level, children done): a node is finished after its children, since
+        # whether a removed one stays depends on what is kept below it.
+        stack = [(root, 1, False)]
+        while stack:
+            node, level, children_done = stack.pop()
+            if children_done:
+                node.replies = [c for c in children.get(node.pk, []) if c.pk in kept]
+                finish(node)
+                continue
+            node.level = level
+            node.replies_container = node.pk  # where replies to it appear on the page
+            if level >= max_depth - 1:
+                node.replies = []
+                for reply in _descendants(node, children):
+                    reply.level, reply.replies = min(level + 1, max_depth), []
+                    reply.replies_container = node.pk
+                    if reply.status != Comment.Status.REMOVED:
+                        node.replies.append(reply)
+                finish(node)
+            else:
+                stack.append((node, level, True))
+                stack.extend((c, level + 1, False) for c in reversed(children.get(node.pk, [])))
+    return [root for root in top if root.pk in kept]
 
-    return [kept for node in top if (kept := attach(node, 1))]
+
+def _replies(thread_ids: list[int], reader: Reader | None) -> list[Comment]:
+    """Every reply the reader may see in these threads, in the order written: one query
+    (`thread_id IN (...)`), none without threads."""
+    if not thread_ids:
+        return []
+    return list(
+        Comment.objects.filter(thread_id__in=thread_ids)
+        .filter(_shown(reader))
+        .select_related("user", "annotation")
+        .order_by("created_at", "id")
+    )
+
+
+def _descendants(node: Comment, children: dict[int, list[Comment]]) -> list[Comment]:
+    """Every reply below `node`, at any depth, in the order written (a loop and a stack)."""
+    found: list[Comment] = []
+    stack = list(children.get(node.pk, []))
+    while stack:
+        reply = stack.pop()
+        found.append(reply)
+        stack.extend(children.get(reply.pk, []))
+    return sorted(found, key=lambda c: (c.created_at, c.pk))
+
+
+def _find(nodes: list[Comment], pk: int) -> Comment | None:
+    """The comment `pk` among arranged comments and their replies (a loop and a stack)."""
+    stack = list(reversed(nodes))
+    while stack:
+        node = stack.pop()
+        if node.pk == pk:
+            return node
+        stack.extend(reversed(node.replies))
+    return None
 
 
 def thread_page(
@@ -112,8 +153,13 @@ def thread_page(
     if sort not in SORTS:
         sort = DEFAULT_SORT
     size = settings.COMMENTS_PAGE_SIZE
-    top = Comment.objects.filter(page_id=page_id, parent__isnull=True).filter(
-        _shown(reader) & ~Q(status=Comment.Status.REMOVED, reply_count=0)
+    top = (
+        Comment.objects.filter(page_id=page_id, parent__isnull=True)
+        .filter(_shown(reader) & ~Q(status=Comment.Status.REMOVED, reply_count=0))
+        # Comments on a passage that a correction deleted are listed apart, with their
+        # replies (earlier_version_comments), never here too: a subquery on the page's
+        # few anchors, so the count and the page of ids stay one query each.
+        .exclude(pk__in=_orphaned(page_id))
     )
     count = top.count()
     pages = max(1, math.ceil(count / size))
@@ -125,14 +171,7 @@ def thread_page(
     )
     rows = Comment.objects.select_related("user", "annotation").in_bulk(ids) if ids else {}
     items = [rows[pk] for pk in ids if pk in rows]
-    replies = (
-        Comment.objects.filter(thread_id__in=[c.pk for c in items])
-        .filter(_shown(reader))
-        .select_related("user", "annotation")
-        .order_by("created_at", "id")
-        if items
-        else []
-    )
+    replies = _replies([c.pk for c in items], reader)
     discussion = Discussion.objects.filter(page_id=page_id).first()
     return ThreadPage(
         comments=arrange(items, replies, settings.COMMENTS_MAX_DEPTH),
@@ -148,22 +187,10 @@ def comment_with_replies(comment: Comment, reader: Reader | None = None) -> Comm
     """One comment arranged with its replies as the thread shows it (None if not shown)."""
     thread_id = comment.thread_id or comment.pk
     top = Comment.objects.select_related("user", "annotation").filter(pk=thread_id).first()
-    replies = (
-        Comment.objects.filter(thread_id=thread_id)
-        .filter(_shown(reader))
-        .select_related("user", "annotation")
-        .order_by("created_at", "id")
-    )
-
-    def find(nodes: list[Comment]) -> Comment | None:
-        for node in nodes:
-            if node.pk == comment.pk:
-                return node
-            if found := find(node.replies):
-                return found
+    if top is None:
         return None
-
-    return find(arrange([top], replies, settings.COMMENTS_MAX_DEPTH)) if top else None
+    replies = _replies([thread_id], reader)
+    return _find(arrange([top], replies, settings.COMMENTS_MAX_DEPTH), comment.pk)
 
 
 def by_guest_email(email: str) -> QuerySet[Comment]:
@@ -244,18 +271,24 @@ def annotations(page_id: int) -> list[Annotation]:
     )
 
 
-def earlier_version_comments(page_id: int) -> list[Comment]:
-    """Approved comments whose passage no longer exists: listed apart, with their quote."""
-    return list(
-        # Found from the page's anchors (few), not from its comments (perhaps thousands).
-        Comment.objects.filter(
-            annotation__page_id=page_id,
-            annotation__status=Annotation.Status.ORPHANED,
-            status=Comment.Status.APPROVED,
-        )
-        .select_related("user", "annotation")
-        .order_by("created_at")
+def _orphaned(page_id: int) -> QuerySet:
+    """Ids of a page's comments whose passage no longer exists (a subquery)."""
+    return Annotation.objects.filter(page_id=page_id, status=Annotation.Status.ORPHANED).values(
+        "comment_id"
     )
+
+
+def earlier_version_comments(page_id: int, reader: Reader | None = None) -> list[Comment]:
+    """Comments whose passage no longer exists, arranged with their replies: listed apart
+    from the thread (and only there), each with the quote it was written about. Two
+    queries, found from the page's anchors (few), not from its comments."""
+    top = list(
+        Comment.objects.filter(pk__in=_orphaned(page_id))
+        .filter(_shown(reader) & ~Q(status=Comment.Status.REMOVED, reply_count=0))
+        .select_related("user", "annotation")
+        .order_by("created_at", "id")
+    )
+    return arrange(top, _replies([c.pk for c in top], reader), settings.COMMENTS_MAX_DEPTH)
 
 
 def passage_questions(limit: int = 50) -> list[Annotation]:

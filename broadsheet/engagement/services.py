@@ -252,29 +252,67 @@ def post_comment(
     )
     if verdict.status == REFUSED:
         raise CommentError({"body": verdict.reason}, status=verdict.http_status)
-    with transaction.atomic():
-        comment = Comment.objects.create(
-            page_id=page.pk,
-            parent=parent,
-            thread_id=(parent.thread_id or parent.pk) if parent else None,
-            depth=parent.depth + 1 if parent else 0,
-            user=reader.user,
-            guest_name="" if reader.user else author_name,
-            guest_email="" if reader.user else author_email,
-            guest_url="" if reader.user else author_url,
-            guest_key="" if reader.user else reader.guest_key,
-            body=body,
-            body_html=render_comment(body),
-            status=verdict.status,
-            status_reason=verdict.reason,
-            ip_hash=reader.ip_hash,
-        )
-        if comment.status == Comment.Status.APPROVED:
-            _count_approved(comment, +1)
-            announce_approved(comment, was_held=False)
-        if passage:
-            anchor_comment(comment, page, passage)
-        announce_changed(page.pk)
+    guest = reader.user is None
+    return _create_comment(
+        page=page,
+        parent=parent,
+        user=reader.user,
+        guest_name=author_name if guest else "",
+        guest_email=author_email if guest else "",
+        guest_url=author_url if guest else "",
+        guest_key=reader.guest_key if guest else "",
+        ip_hash=reader.ip_hash,
+        body=body,
+        status=verdict.status,
+        status_reason=verdict.reason,
+        passage=passage,
+    )
+
+
+@transaction.atomic
+def _create_comment(
+    *,
+    page: Page,
+    body: str,
+    status: str,
+    status_reason: str = "",
+    parent: Comment | None = None,
+    user=None,
+    guest_name: str = "",
+    guest_email: str = "",
+    guest_url: str = "",
+    guest_key: str = "",
+    ip_hash: str = "",
+    passage: anchoring.Quote | None = None,
+    is_question: bool = False,
+) -> Comment:
+    """The one way a comment comes to exist, a reader's comment or reply or an editor's
+    question: stored with its thread and depth, counted and announced when approved
+    (notifications hear of it after commit), anchored to its passage, and announced as
+    a change (the page cache's versions move on commit). Every side effect is here, so
+    no way in can forget one."""
+    comment = Comment.objects.create(
+        page_id=page.pk,
+        parent=parent,
+        thread_id=(parent.thread_id or parent.pk) if parent else None,
+        depth=parent.depth + 1 if parent else 0,
+        user=user,
+        guest_name=guest_name,
+        guest_email=guest_email,
+        guest_url=guest_url,
+        guest_key=guest_key,
+        body=body,
+        body_html=render_comment(body),
+        status=status,
+        status_reason=status_reason,
+        ip_hash=ip_hash,
+    )
+    if comment.status == Comment.Status.APPROVED:
+        _count_approved(comment, +1)
+        announce_approved(comment, was_held=False)
+    if passage:
+        anchor_comment(comment, page, passage, is_question=is_question)
+    announce_changed(page.pk)
     return comment
 
 
@@ -357,18 +395,15 @@ def ask_about_passage(*, page_id: int, user, passage: str, question: str) -> Com
     if errors:
         raise CommentError(errors)
     start = text.index(passage)
-    found = anchoring.quote_at(text, start, start + len(passage))
-    comment = Comment.objects.create(
-        page_id=page.pk,
+    return _create_comment(
+        page=page,
         user=user,
         body=question,
-        body_html=render_comment(question),
         status=Comment.Status.APPROVED,
         status_reason="Question from the newsroom.",
+        passage=anchoring.quote_at(text, start, start + len(passage)),
+        is_question=True,
     )
-    _count_approved(comment, +1)
-    anchor_comment(comment, page, found, is_question=True)
-    return comment
 
 
 def article_text(page: Page) -> str | None:

@@ -1,43 +1,101 @@
 """The emails: plain text and HTML, each with a visible unsubscribe link and the
-List-Unsubscribe headers of RFC 8058 so that mail clients offer one-click unsubscribe."""
+List-Unsubscribe headers of RFC 8058 so that mail clients offer one-click unsubscribe.
+
+Every email says who it is from and what it is about: the publication, as its editors
+name it in the admin (Settings → Publication), in the sender's name, the subject and the
+body, and the article's headline; a reader who asked for replies reads of replies to
+their comment, not of new comments."""
+
+from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.text import Truncator
+from django.utils.html import format_html
+from wagtail.models import Page, Site
 
+from broadsheet.engagement.rendering import excerpt
+from broadsheet.newsroom.models import PublicationSettings
 from broadsheet.notifications import tokens
 from broadsheet.notifications.models import Address, Delivery, Subscription
 
-EXCERPT_WORDS = 60
+EXCERPT_LENGTH = 400  # characters of the comment, as plain text
+Kind = Subscription.Kind
+
+# What a confirmation asks to confirm, per kind of subscription.
+ASKED_FOR = {
+    Kind.COMMENTS: "new comments on “{headline}”",
+    Kind.REPLIES: "replies to your comment on “{headline}”",
+}
+# What a notification is about: one event, by its kind, or a digest of several.
+ABOUT_ONE = {
+    Kind.COMMENTS: "New comment on {headline}",
+    Kind.REPLIES: "{author} replied to your comment on {headline}",
+    Kind.MENTIONS: "{author} mentioned you on {headline}",
+    Kind.APPROVED: "Your comment on {headline} is published",
+}
+ABOUT_REPLIES = "{count} replies to your comment on {headline}"
+ABOUT_MANY = "{count} new comments on {headline}"
 
 
 def absolute(path: str) -> str:
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
 
 
-def _message(subject, address: Address, template, context, headers=None, message_id=None):
-    context = {"site_name": settings.WAGTAIL_SITE_NAME, "address": address, **context}
+def publication(page: Page | None) -> str:
+    """The name of the publication the article belongs to, as its editors set it in the
+    admin (the PublicationSettings of the article's site; the default site's without an
+    article)."""
+    site = page.get_site() if page is not None else None
+    site = site or Site.objects.filter(is_default_site=True).first()
+    return PublicationSettings.for_site(site).name if site else settings.WAGTAIL_SITE_NAME
+
+
+def _message(
+    about: str, address: Address, template, context, sender: str, headers=None, message_id=None
+):
+    """An email from the publication `sender` about `about` (its subject, which names the
+    publication too)."""
+    context = {"publication": sender, "address": address, **context}
     text = render_to_string(f"notifications/email/{template}.txt", context)
     html = render_to_string(f"notifications/email/{template}.html", context)
     headers = dict(headers or {})
     if message_id:
         headers["Message-ID"] = message_id
+    mailbox = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL
     message = EmailMultiAlternatives(
-        subject=subject, body=text, to=[address.email], headers=headers
+        subject=f"{about} · {sender}",
+        body=text,
+        from_email=formataddr((sender, mailbox)),
+        to=[address.email],
+        headers=headers,
     )
     message.attach_alternative(html, "text/html")
     return message
 
 
 def confirmation(address: Address) -> EmailMultiAlternatives:
+    """The double opt-in email, saying what the address asked for (its subscriptions
+    waiting for this confirmation) and on which articles."""
     token = tokens.confirm_token(address)
+    asked = list(
+        Subscription.objects.filter(
+            address=address, ended_at__isnull=True, kind__in=Subscription.PER_ARTICLE
+        )
+        .select_related("page")
+        .order_by("created_at", "pk")[:3]
+    )
+    about = " and ".join(ASKED_FOR[s.kind].format(headline=s.page.title) for s in asked)
     return _message(
-        f"Confirm your email for {settings.WAGTAIL_SITE_NAME} notifications",
+        f"Confirm your email for {about or 'comment notifications'}",
         address,
         "confirm",
-        {"confirm_url": absolute(reverse("notifications:confirm", args=[token]))},
+        {
+            "asked_for": about or "new comments",
+            "confirm_url": absolute(reverse("notifications:confirm", args=[token])),
+        },
+        publication(asked[0].page if asked else None),
     )
 
 
@@ -69,38 +127,54 @@ def notification(delivery: Delivery, notifications: list) -> EmailMultiAlternati
         {
             "kind": n.kind,
             "author": _author(n.comment),
-            "excerpt": Truncator(n.comment.body).words(EXCERPT_WORDS),
+            "excerpt": excerpt(n.comment.body_html, EXCERPT_LENGTH),
             "url": f"{page.full_url}#comment-{n.comment_id}",
             "created_at": n.comment.created_at,
         }
         for n in notifications
     ]
-    if len(items) == 1:
-        first = items[0]
-        subject = {
-            "replies": f"{first['author']} replied to you on “{page.title}”",
-            "mentions": f"{first['author']} mentioned you on “{page.title}”",
-            "approved": f"Your comment on “{page.title}” is published",
-        }.get(first["kind"], f"New comment on “{page.title}”")
-    else:
-        subject = f"{len(items)} new comments on “{page.title}”"
-    domain = settings.WAGTAILADMIN_BASE_URL.split("//", 1)[-1].split("/")[0].split(":")[0]
+    sender = publication(page)
+    about, about_html = _about(items, page)
     return _message(
-        subject,
+        about,
         address,
         "notification",
         {
             "page": page,
             "page_url": page.full_url,
+            "about": about,
+            "about_html": about_html,
             "items": items,
             "unsubscribe_url": unsubscribe,
             "manage_url": manage,
         },
+        sender,
         headers={
             "List-Unsubscribe": f"<{unsubscribe}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
         # The same delivery always carries the same Message-ID: a retry after an
         # ambiguous failure can be recognised as a duplicate by the receiving side.
-        message_id=f"<delivery-{delivery.pk}.{delivery.created_at:%Y%m%d%H%M%S}@{domain}>",
+        message_id=f"<delivery-{delivery.pk}.{delivery.created_at:%Y%m%d%H%M%S}@{_domain()}>",
     )
+
+
+def _about(items: list[dict], page: Page) -> tuple[str, str]:
+    """What a notification is about, naming the article: as text (the subject, the
+    plain-text body) and as HTML with the headline linked."""
+    if len(items) == 1:
+        about = ABOUT_ONE.get(items[0]["kind"], ABOUT_ONE[Kind.COMMENTS])
+    elif all(item["kind"] == Kind.REPLIES for item in items):
+        about = ABOUT_REPLIES
+    else:
+        about = ABOUT_MANY
+    values = {"author": items[0]["author"], "count": len(items)}
+    text = about.format(headline=f"“{page.title}”", **values)
+    html = format_html(
+        about, headline=format_html('<a href="{}">“{}”</a>', page.full_url, page.title), **values
+    )
+    return text, html
+
+
+def _domain() -> str:
+    return settings.WAGTAILADMIN_BASE_URL.split("//", 1)[-1].split("/")[0].split(":")[0]

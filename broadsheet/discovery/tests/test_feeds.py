@@ -1,5 +1,9 @@
 """RSS and Atom feeds, parsed with feedparser as a feed reader would."""
 
+import html
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+
 import feedparser
 import pytest
 
@@ -129,3 +133,84 @@ def test_feed_query_count_does_not_grow_with_articles(client, site, django_asser
     client.get("/feed/")
     with django_assert_max_num_queries(baseline):
         client.get("/feed/")
+
+
+ATTACK = "<img src=x onerror=alert(1)>"
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+class _Markup(HTMLParser):
+    """The elements and the text of an HTML fragment, as a feed reader would see them."""
+
+    def __init__(self, fragment: str):
+        super().__init__(convert_charrefs=True)
+        self.elements: list[str] = []
+        self.text = ""
+        self.feed(fragment)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append(tag)
+
+    def handle_data(self, data):
+        self.text += data
+
+
+def items(client, url) -> list[dict]:
+    """Each item's title and description (RSS) or title and summary (Atom), read with an
+    XML parser: what the feed says, before any reader's sanitizing."""
+    response = client.get(url)
+    assert response.status_code == 200, url
+    root = ET.fromstring(response.content)
+    if root.tag == "rss":
+        return [
+            {
+                "title_html": item.findtext("title"),
+                "html": item.findtext("description"),
+            }
+            for item in root.iter("item")
+        ]
+    found = []
+    for entry in root.iter(f"{ATOM}entry"):
+        title, summary = entry.find(f"{ATOM}title"), entry.find(f"{ATOM}summary")
+        assert title.get("type", "text") == "text" and summary.get("type") == "html"
+        found.append({"title_text": title.text, "html": summary.text})
+    return found
+
+
+def assert_text_not_markup(item: dict, words: str) -> None:
+    markup = _Markup(item["html"])
+    assert words in markup.text
+    assert "img" not in markup.elements
+    if "title_html" in item:  # RSS readers take a title as HTML
+        title = _Markup(item["title_html"])
+        assert ATTACK in title.text and "img" not in title.elements
+    else:  # Atom says its title is text
+        assert ATTACK in item["title_text"]
+
+
+@pytest.mark.parametrize("url", ["/feed/", "/feed/atom/", "/world/feed/atom/"])
+@pytest.mark.parametrize("full_text", [True, False])
+def test_article_text_that_looks_like_markup_stays_text_in_feeds(
+    client, site, settings, url, full_text
+):
+    settings.FEEDS_FULL_TEXT = full_text
+    ArticlePageFactory(
+        parent=site["world"],
+        title=f"Headline {ATTACK}",
+        standfirst=f"Standfirst {ATTACK} & more",
+        body=[("paragraph", f"<p>Body {html.escape(ATTACK)} &amp; more</p>")],
+    )
+    newest = items(client, url)[0]
+    words = f"Body {ATTACK} & more" if full_text else f"Standfirst {ATTACK} & more"
+    assert_text_not_markup(newest, words)
+
+
+@pytest.mark.parametrize("suffix", ["", "atom/"])
+def test_reader_text_stays_text_in_comment_feeds(client, site, suffix):
+    story = site["stories"][0]
+    Reader().comment(
+        story, f"Look: {ATTACK} & more", author_name=ATTACK, author_email="g@example.org"
+    )
+    [entry] = items(client, f"/feed/comments/{story.pk}/{suffix}")
+    assert_text_not_markup(entry, f"Look: {ATTACK} & more")

@@ -2,7 +2,7 @@ from django import template
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
 
-from broadsheet.engagement import selectors, services
+from broadsheet.engagement import rendering, selectors, services
 from broadsheet.engagement.identity import personal_reader
 
 register = template.Library()
@@ -88,6 +88,13 @@ def comment_counts(articles) -> dict[int, int]:
 @register.filter
 def count_for(counts: dict, article) -> int:
     return counts.get(article.pk, 0) if counts else 0
+
+
+@register.filter
+def excerpt(body_html: str, length: int = 120) -> str:
+    """`{{ comment.body_html|excerpt:120 }}`: the comment's start as plain text, which
+    the template escapes once (see rendering.excerpt)."""
+    return rendering.excerpt(body_html or "", int(length))
 
 
 @register.inclusion_tag("engagement/latest_comments.html")

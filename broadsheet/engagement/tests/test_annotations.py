@@ -1,6 +1,10 @@
 """Comments on a passage: validated against the current text, re-anchored on publish."""
 
+import re
+from collections import Counter
+
 import pytest
+from django.test import Client
 
 from broadsheet.engagement.models import AnchorHistory, Annotation, Comment
 
@@ -134,6 +138,61 @@ def test_deleted_passage_is_orphaned_and_listed_as_earlier_version(reader, story
     assert Comment.objects.get(pk=created["id"]).status == "approved"  # never dropped
 
 
+def test_comment_on_a_deleted_passage_appears_once_with_its_replies(
+    reader,
+    another_reader,
+    story,
+    publish,
+    client,
+    page_cache_on,
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        quoted = reader.comment(story, "Which bridge?", quote=quote_of(story, "the Dessa bridge"))
+        answer = another_reader.comment(story, "The old one upstream.", parent=quoted["id"])
+        other = another_reader.comment(story, "On the talks themselves.")
+    assert "Which bridge?" in client.get(story.url).content.decode()  # now in the cache
+
+    publish(story, [BODY[0]])  # a correction deletes the passage; re-anchoring runs
+
+    response = client.get(story.url)
+    assert response.status_code == 200 and response["X-Cache"] == "miss"
+    html = response.content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert [i for i, n in Counter(ids).items() if n > 1] == []
+    assert html.count("Which bridge?") == 1
+    thread = html[html.index('id="comment-thread"') : html.index('class="earlier-version"')]
+    earlier = html[html.index('class="earlier-version"') :]
+    assert f'id="comment-{other["id"]}"' in thread
+    assert f'id="comment-{quoted["id"]}"' not in thread
+    assert f'id="comment-{quoted["id"]}"' in earlier
+    assert f'id="comment-{answer["id"]}"' in earlier  # its reply stays under it
+    assert re.search(r'<p id="comments-empty"[^>]* hidden>No comments yet.</p>', html)
+    assert "3 comments" in html
+
+    # The API pages the same thread, and lists the earlier version's comments apart.
+    api = reader.thread(story)
+    assert (api["count"], api["pages"]) == (1, 1)
+    assert [c["id"] for c in api["results"]] == [other["id"]]
+    assert [c["id"] for c in api["earlier"]] == [quoted["id"]]
+    assert [c["id"] for c in api["earlier"][0]["replies"]] == [answer["id"]]
+
+
+def test_first_page_is_full_when_earlier_version_comments_are_set_apart(
+    reader, story, publish, settings
+):
+    settings.COMMENTS_PAGE_SIZE = 2
+    reader.comment(story, "Which bridge?", quote=quote_of(story, "the Dessa bridge"))
+    for n in range(3):
+        reader.comment(story, f"Thread {n}")
+    publish(story, [BODY[0]])
+
+    first, second = reader.thread(story, sort="oldest"), reader.thread(story, sort="oldest", page=2)
+    assert (first["count"], first["pages"]) == (3, 2)
+    bodies = [c["body_html"] for c in first["results"] + second["results"]]
+    assert bodies == ["<p>Thread 0</p>", "<p>Thread 1</p>", "<p>Thread 2</p>"]
+
+
 @pytest.fixture
 def desk_editor(db):
     from django.contrib.auth.models import Group, User
@@ -169,6 +228,34 @@ def test_editor_asks_about_a_passage_in_the_admin_and_readers_answer(
     assert "Question from the newsroom" in html
     assert "Is this claim sourced well enough?" in html
     assert "The customs office published the figure." in html
+
+
+def test_an_editors_question_shows_at_once_on_the_cached_article(
+    story, desk_editor, page_cache_on, django_capture_on_commit_callbacks
+):
+    anonymous, editor = Client(), Client()
+    assert "Is this claim sourced" not in anonymous.get(story.url).content.decode()
+    anonymous.get(story.get_parent().url)  # the section page, cached too
+    assert anonymous.get(story.url)["X-Cache"] == "hit"
+
+    editor.force_login(desk_editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor.post(
+            "/admin/passage-questions/",
+            {
+                "article": story.pk,
+                "passage": "queued for two days",
+                "question": "Is this claim sourced well enough?",
+            },
+        )
+    assert response.status_code == 302
+
+    after = anonymous.get(story.url)
+    assert after["X-Cache"] == "miss"
+    assert "Is this claim sourced well enough?" in after.content.decode()
+    assert "1 comment" in after.content.decode()
+    section = anonymous.get(story.get_parent().url).content.decode()
+    assert "Is this claim sourced well enough?" in section  # latest comments, too
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from broadsheet.engagement.rendering import render_comment
+from broadsheet.engagement.rendering import excerpt, render_comment
 
 
 def test_paragraphs_emphasis_quotes_and_code():
@@ -45,3 +45,9 @@ def test_images_in_markdown_stay_links():
     html = render_comment("![a cat](https://example.org/cat.png)")
     assert "<img" not in html
     assert 'href="https://example.org/cat.png"' in html
+
+
+def test_excerpt_is_plain_text_with_entities_decoded_once():
+    html = render_comment("Tom & Jerry: **no** <b>tags</b>, 5 < 6\nnext line\n\n> a quote")
+    assert excerpt(html) == "Tom & Jerry: no <b>tags</b>, 5 < 6 next line a quote"
+    assert excerpt(render_comment("word " * 100), 30) == "word word word word word word…"

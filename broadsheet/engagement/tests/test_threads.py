@@ -164,3 +164,18 @@ def test_section_and_home_pages_show_comment_counts_and_latest_comments(reader, 
     assert re.search(r'href="[^"]*#comments">2 comments</a>', section)
     latest = re.search(r'<aside class="latest-comments".*?</aside>', section, re.S).group(0)
     assert "Second thoughts" in latest and "First thoughts on the harbour" in latest
+
+
+def test_latest_comments_on_a_cached_section_page_escape_reader_text_once(
+    reader, article, client, page_cache_on, django_capture_on_commit_callbacks
+):
+    section = article.get_parent()
+    assert client.get(section.url).status_code == 200  # cached before the comment
+    with django_capture_on_commit_callbacks(execute=True):
+        reader.comment(article, "Tom & Jerry say **no** to <b>bold</b> tags.\n\nAnd 5 < 6.")
+
+    html = client.get(section.url).content.decode()
+    latest = re.search(r'<aside class="latest-comments".*?</aside>', html, re.S).group(0)
+    excerpt = re.search(r'<span class="latest-excerpt">(.*?)</span>', latest, re.S)[1]
+    assert excerpt == "Tom &amp; Jerry say no to &lt;b&gt;bold&lt;/b&gt; tags. And 5 &lt; 6."
+    assert "&amp;amp;" not in html and "&amp;lt;" not in html

@@ -67,7 +67,7 @@ def test_mentions_are_emailed_and_can_be_stopped(article, make_reader, smtp_inbo
     writer.comment(article, "I agree with @Mara.", author_name="Pat", author_email="p@e.org")
     queue.run()
     [email] = to(smtp_inbox, "mara@example.org")
-    assert subject(email) == "Pat mentioned you on “Harbour talks”"
+    assert subject(email) == "Pat mentioned you on “Harbour talks” · Broadsheet"
 
     from django.test import Client
 
@@ -89,5 +89,5 @@ def test_approval_of_a_held_comment_is_emailed(article, make_reader, smtp_inbox,
     engagement.approve_comment(created["id"])
     queue.run()
     [email] = to(smtp_inbox, "mara@example.org")
-    assert subject(email) == "Your comment on “Harbour talks” is published"
+    assert subject(email) == "Your comment on “Harbour talks” is published · Broadsheet"
     assert Comment.objects.get(pk=created["id"]).status == "approved"

@@ -59,7 +59,7 @@ def test_unconfirmed_addresses_get_nothing_but_the_confirmation(
     make_reader().comment(article, "Nobody asked Alice.")
     queue.run()
     assert [subject(m) for m in to(smtp_inbox, ALICE)] == [
-        "Confirm your email for Broadsheet notifications"
+        "Confirm your email for new comments on “Harbour talks” · Broadsheet"
     ]
 
 
@@ -74,9 +74,9 @@ def test_a_new_comment_is_emailed_to_subscribers(article, make_reader, smtp_inbo
     queue.run()
 
     [email] = to(smtp_inbox, ALICE)[1:]
-    assert subject(email) == "New comment on “Harbour talks”"
+    assert subject(email) == "New comment on “Harbour talks” · Broadsheet"
     text, html = parts(email)
-    assert "Bo Reyes" in text and "harbour* deal is good" in text
+    assert "Bo Reyes" in text and "The harbour deal is good <b>news</b>." in text
     assert f"/world/harbour-talks/#comment-{created['id']}" in text
     assert "&lt;b&gt;news&lt;/b&gt;" in html and "<b>news" not in html  # reader text escaped
     assert "Unsubscribe from these emails" in html and "/notifications/unsubscribe/" in text
@@ -114,7 +114,7 @@ def test_replies_only_subscribers_hear_of_replies_not_of_new_threads(
     )
     queue.run()
     [email] = to(smtp_inbox, ALICE)[1:]
-    assert subject(email) == "Cy replied to you on “Harbour talks”"
+    assert subject(email) == "Cy replied to your comment on “Harbour talks” · Broadsheet"
 
 
 def test_one_click_unsubscribe_post(article, make_reader, smtp_inbox, queue):
@@ -175,7 +175,7 @@ def test_events_in_the_window_are_coalesced_into_one_digest(
     queue.run()
     digest = to(smtp_inbox, ALICE)[2:]
     assert len(digest) == 1
-    assert subject(digest[0]) == "2 new comments on “Harbour talks”"
+    assert subject(digest[0]) == "2 new comments on “Harbour talks” · Broadsheet"
     text, _ = parts(digest[0])
     assert "Second comment." in text and "Third comment." in text
     assert "First comment." not in text
