@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 
 READER_COOKIE = "bs_reader"
@@ -70,6 +71,16 @@ class Reader:
     @property
     def is_authenticated(self) -> bool:
         return self.user is not None
+
+    def written(self) -> Q:
+        """This reader's comments, as a filter: their account's, or as a guest, their
+        cookie's; nothing for a reader with neither. The one notion of "mine" that
+        pages, the session answer and the edit rules share."""
+        if self.user is not None:
+            return Q(user_id=self.user.pk)
+        if self.guest_key:
+            return Q(user__isnull=True, guest_key=self.guest_key)
+        return Q(pk__in=[])
 
     def owns(self, comment) -> bool:
         """Whether this reader wrote `comment`: their account's, or as a guest, their

@@ -70,6 +70,10 @@ class Comment(models.Model):
         default=0, help_text="Approved replies in this comment's thread (top-level only)."
     )
 
+    # The reason a comment withdrawn by its own author carries (any other removal was a
+    # moderator's, which its author is told about).
+    DELETED_BY_AUTHOR = "Deleted by its author."
+
     # Set on the comments of a page rendered for one reader (selectors.mark_own): their
     # own comments get no vote buttons. False on every page shared by all readers.
     mine = False

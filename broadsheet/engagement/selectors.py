@@ -62,10 +62,8 @@ def _shown(reader: Reader | None) -> Q:
     the reader's own comments awaiting moderation."""
     q = Q(status__in=[Comment.Status.APPROVED, Comment.Status.REMOVED])
     own = [Comment.Status.PENDING, Comment.Status.SHADOW]  # a shadow ban looks like nothing
-    if reader is not None and reader.user is not None:
-        q |= Q(status__in=own, user=reader.user)
-    elif reader is not None and reader.guest_key:
-        q |= Q(status__in=own, user__isnull=True, guest_key=reader.guest_key)
+    if reader is not None:
+        q |= Q(status__in=own) & reader.written()
     return q
 
 
@@ -233,16 +231,24 @@ def my_votes(reader: Reader, page_id: int) -> dict[int, int]:
 
 def my_comments(reader: Reader, page_id: int) -> list[Comment]:
     """The reader's own live comments on a page, so the page can offer edit and delete."""
-    if reader.user is not None:
-        mine = Q(user=reader.user)
-    elif reader.guest_key:
-        mine = Q(user__isnull=True, guest_key=reader.guest_key)
-    else:
-        return []
     return list(
-        Comment.objects.filter(mine, page_id=page_id)
+        Comment.objects.filter(reader.written(), page_id=page_id)
         .exclude(status__in=[Comment.Status.REMOVED, Comment.Status.SPAM])
         .order_by("-created_at")[:200]
+    )
+
+
+def my_rejected(reader: Reader, page_id: int, limit: int = 5) -> list[Comment]:
+    """The reader's comments on a page that a moderator (or a ban) kept from readers, the
+    newest first: gone from their view of the thread, and said so, with the reason."""
+    return list(
+        Comment.objects.filter(
+            reader.written(),
+            page_id=page_id,
+            status__in=[Comment.Status.SPAM, Comment.Status.REMOVED],
+        )
+        .exclude(status_reason=Comment.DELETED_BY_AUTHOR)
+        .order_by("-created_at")[:limit]
     )
 
 

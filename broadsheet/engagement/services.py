@@ -560,7 +560,7 @@ def delete_comment(*, comment_id: int, reader: Reader) -> Comment:
     comment = _editable_comment(comment_id, reader)
     was_approved = comment.status == Comment.Status.APPROVED
     comment.status = Comment.Status.REMOVED
-    comment.status_reason = "Deleted by its author."
+    comment.status_reason = Comment.DELETED_BY_AUTHOR
     comment.save(update_fields=["status", "status_reason"])
     if was_approved:
         _count_approved(comment, -1)

@@ -59,6 +59,7 @@ def comment_slot(context, page):
         "prompt": settings.COMMENTS_PROMPT,
         "max_length": settings.COMMENTS_MAX_LENGTH,
         "earlier": earlier,
+        "rejected": selectors.my_rejected(reader, page.pk) if reader else [],
         "next_url": f"{page.url}#comment-form",
         "altcha": settings.ALTCHA_ENABLED,
     }

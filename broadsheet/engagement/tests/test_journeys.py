@@ -93,7 +93,29 @@ def test_a_held_comment_stays_visible_to_its_author_on_the_cached_page_without_j
     assert "1 comment" in shared
 
     services.set_status(comment.pk, Comment.Status.SPAM, "Spam.")
-    assert "First time here, hello." not in guest.get(article.url).content.decode()
+    rejected = guest.get(article.url).content.decode()
+    assert f'id="comment-{comment.pk}"' not in rejected
+    assert "“First time here, hello.” was not published: Spam." in rejected
+
+
+def test_a_rejected_comment_leaves_its_authors_view_with_the_reason(article, no_time_check):
+    from django.contrib.auth.models import Group, User
+
+    from broadsheet.moderation import services as moderation
+
+    guest = Client(REMOTE_ADDR="203.0.113.37", enforce_csrf_checks=True)
+    post_as_guest_without_javascript(guest, article, "Buy cheap watches today.")
+    held = Comment.objects.get()
+    moderator = User.objects.create_user("mod", "mod@example.org", "a long pass phrase")
+    moderator.groups.add(Group.objects.get(name="Moderators"))
+    moderation.moderate(
+        moderator=moderator, comment_ids=[held.pk], action="spam", reason="Advertising."
+    )
+
+    page = guest.get(article.url).content.decode()
+    assert "Your comment “Buy cheap watches today.” was not published: Advertising." in page
+    assert f'id="comment-{held.pk}"' not in page
+    assert "was not published" not in Client().get(article.url).content.decode()
 
 
 def test_an_api_clients_held_comment_shows_on_its_next_page_view(article, no_time_check):
