@@ -4,11 +4,33 @@ journey is test_browser_desk.py; these are its server-side rules)."""
 import re
 
 import pytest
+from django.contrib.auth.models import Group, Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from broadsheet.newsroom.tests.factories import png_bytes
 
 pytestmark = pytest.mark.django_db
+
+
+def create_url(section) -> str:
+    return f"/admin/pages/add/newsroom/articlepage/{section.pk}/"
+
+
+def test_the_dashboard_links_to_a_new_article_in_each_section_one_may_write_in(
+    client, world, opinion, reporter
+):
+    client.force_login(reporter)
+    html = client.get("/admin/").content.decode()
+    assert "Write an article in" in html
+    assert f'href="{create_url(world)}">World</a>' in html
+    assert f'href="{create_url(opinion)}">Opinion (column)</a>' in html
+
+    reader = User.objects.create_user("viewer", "viewer@example.org", "a-long-password-3")
+    group = Group.objects.create(name="Admin viewers")
+    group.permissions.add(Permission.objects.get(codename="access_admin"))
+    reader.groups.add(group)
+    client.force_login(reader)
+    assert "Write an article in" not in client.get("/admin/").content.decode()
 
 
 def test_a_duplicate_upload_in_the_image_chooser_stays_in_its_upload_tab(client, desk_editor):
