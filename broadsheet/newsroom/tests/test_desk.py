@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from broadsheet.newsroom.tests.factories import png_bytes
+from broadsheet.newsroom.tests.factories import ArticlePageFactory, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +31,26 @@ def test_the_dashboard_links_to_a_new_article_in_each_section_one_may_write_in(
     reader.groups.add(group)
     client.force_login(reader)
     assert "Write an article in" not in client.get("/admin/").content.decode()
+
+
+def test_publish_is_the_first_action_for_editors_who_may_publish(
+    client, world, reporter, desk_editor
+):
+    def first_action(user, url):
+        client.force_login(user)
+        footer = client.get(url).content.decode().split('class="w-dropdown-button"', 1)[1]
+        button = re.search(r"<button[^>]*>", footer).group(0)
+        name = re.search(r'name="([^"]+)"', button)
+        return name.group(1) if name else "save draft"
+
+    assert first_action(desk_editor, create_url(world)) == "action-publish"
+    assert first_action(reporter, create_url(world)) == "save draft"
+
+    # While a page waits in moderation, Wagtail's order stays (approving is the way).
+    article = ArticlePageFactory(parent=world, live=False)
+    article.save_revision(user=reporter)
+    article.get_workflow().start(article, reporter)
+    assert first_action(desk_editor, f"/admin/pages/{article.pk}/edit/") != "action-publish"
 
 
 def test_a_duplicate_upload_in_the_image_chooser_stays_in_its_upload_tab(client, desk_editor):
