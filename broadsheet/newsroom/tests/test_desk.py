@@ -6,10 +6,34 @@ import re
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
 
-from broadsheet.newsroom.tests.factories import ArticlePageFactory, png_bytes
+from broadsheet.newsroom.models import ArticleAuthor, ArticlePage, Author
+from broadsheet.newsroom.services import own_author
+from broadsheet.newsroom.tests.factories import ArticlePageFactory, AuthorFactory, png_bytes
 
 pytestmark = pytest.mark.django_db
+
+
+def new_article(section, **fields) -> dict:
+    """What the admin's create form posts for a short article, authors left empty."""
+    data = {
+        "title": "Handout pictures need a second look",
+        "slug": "handout-pictures",
+        "standfirst": "",
+        "article_authors": inline_formset([]),
+        "lead_image_provenance": "staff",
+        "lead_image_verified": "on",
+        "body": streamfield([("paragraph", rich_text("<p>One.</p><p>Two.</p>"))]),
+        "corrections": inline_formset([]),
+        "related_picks": inline_formset([]),
+        "comments": inline_formset([]),
+        "comments_open": "on",
+        "rating_enabled": "on",
+        "action-publish": "action-publish",
+    }
+    data.update(fields)
+    return nested_form_data(data)
 
 
 def create_url(section) -> str:
@@ -51,6 +75,55 @@ def test_publish_is_the_first_action_for_editors_who_may_publish(
     article.save_revision(user=reporter)
     article.get_workflow().start(article, reporter)
     assert first_action(desk_editor, f"/admin/pages/{article.pk}/edit/") != "action-publish"
+
+
+def test_an_article_left_without_authors_is_signed_by_the_editor_who_publishes_it(
+    client, opinion, desk_editor
+):
+    client.force_login(desk_editor)
+    response = client.post(create_url(opinion), new_article(opinion))
+    assert response.status_code == 302, response.content.decode()[:3000]
+
+    article = ArticlePage.objects.get(slug="handout-pictures")
+    assert article.live
+    assert [author.name for author in article.authors] == ["Dana Desk"]
+    assert Author.objects.get(user=desk_editor).slug == "dana-desk"
+    page = client.get(article.url).content.decode()
+    assert 'rel="author">Dana Desk</a> in <a' in page
+
+    # One Author per account: the next article reuses it.
+    client.post(create_url(opinion), new_article(opinion, slug="second", title="Second"))
+    assert ArticlePage.objects.get(slug="second").authors == [article.authors[0]]
+    assert Author.objects.count() == 1
+
+
+def test_chosen_authors_are_kept_and_a_published_article_may_lose_its_byline(
+    client, world, ada, desk_editor
+):
+    client.force_login(desk_editor)
+    authors = inline_formset([{"author": ada.pk, "id": "", "ORDER": "1"}])
+    client.post(create_url(world), new_article(world, article_authors=authors))
+    article = ArticlePage.objects.get(slug="handout-pictures")
+    assert article.authors == [ada]
+
+    published = ArticlePageFactory(parent=world, authors=[ada], slug="agency-copy")
+    link = ArticleAuthor.objects.get(page=published)
+    removed = inline_formset(
+        [{"author": ada.pk, "id": link.pk, "ORDER": "1", "DELETE": "on"}], initial=1
+    )
+    data = new_article(world, slug="agency-copy", title="Agency copy", article_authors=removed)
+    response = client.post(f"/admin/pages/{published.pk}/edit/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert ArticlePage.objects.get(pk=published.pk).authors == []
+    assert not Author.objects.filter(user=desk_editor).exists()
+
+
+def test_an_editors_own_byline_never_takes_over_a_namesake(desk_editor):
+    namesake = AuthorFactory(name="Dana Desk", slug="dana-desk")
+    author = own_author(desk_editor)
+    assert author != namesake
+    assert (author.name, author.slug, author.user) == ("Dana Desk", "dana-desk-2", desk_editor)
+    assert own_author(desk_editor) == author
 
 
 def test_a_duplicate_upload_in_the_image_chooser_stays_in_its_upload_tab(client, desk_editor):
