@@ -7,8 +7,15 @@ from wagtail.admin.forms import WagtailAdminPageForm
 
 
 class ArticlePageForm(WagtailAdminPageForm):
-    """An article saved without authors before it was ever published is signed by the
-    editor who saves it (their own Author, made from their name the first time)."""
+    """A new article's body starts with one text block, so the editor types at once; an
+    article saved without authors before it was ever published is signed by the editor
+    who saves it (their own Author, made from their name the first time)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk and not self.is_bound and "body" in self.fields:
+            block = self.fields["body"].block
+            self.initial["body"] = block.to_python([{"type": "paragraph", "value": ""}])
 
     def save(self, commit=True):
         article = super().save(commit=commit)

@@ -126,6 +126,16 @@ def test_an_editors_own_byline_never_takes_over_a_namesake(desk_editor):
     assert own_author(desk_editor) == author
 
 
+def test_a_new_article_starts_with_one_empty_text_block(client, world, desk_editor):
+    client.force_login(desk_editor)
+    html = client.get(create_url(world)).content.decode()
+    assert re.search(r"&quot;type&quot;: &quot;paragraph&quot;", html), "no text block"
+
+    article = ArticlePageFactory(parent=world, body=[])
+    html = client.get(f"/admin/pages/{article.pk}/edit/").content.decode()
+    assert not re.search(r"&quot;type&quot;: &quot;paragraph&quot;", html)
+
+
 def test_a_duplicate_upload_in_the_image_chooser_stays_in_its_upload_tab(client, desk_editor):
     """The chooser swaps its upload tab's panel for the duplicate warning: the swapped-in
     panel must be a panel of the tabs, or Wagtail's tabs script throws."""
