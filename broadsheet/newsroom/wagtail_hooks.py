@@ -11,7 +11,14 @@ from broadsheet.newsroom.panels import WriteAnArticlePanel
 
 @hooks.register("insert_global_admin_js")
 def image_titles_are_not_file_names():
+    # Also: the image chooser opens on its upload tab while the library is empty.
     return format_html('<script src="{}"></script>', static("newsroom/admin-images.js"))
+
+
+@hooks.register("insert_editor_js")
+def article_form_scripts():
+    # A third-party picture starts unverified; no autosave before there is a headline.
+    return format_html('<script src="{}"></script>', static("newsroom/admin-article.js"))
 
 
 @hooks.register("construct_homepage_panels")
