@@ -77,9 +77,12 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Regenerate docs/screenshots/*.png from the demo newsroom.
+# Regenerate docs/screenshots/*.png: the demo newsroom, and the desk (an editor
+# publishing an article from an empty newsroom, docs/editorial.md; a moderator's queue,
+# docs/moderation.md).
 screenshots: install chromium
 	SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(BIN)/pytest broadsheet/newsroom/tests/test_browser.py \
+		broadsheet/newsroom/tests/test_browser_desk.py \
 		broadsheet/moderation/tests/test_browser_moderator.py --screenshots=docs/screenshots
 
 # The whole product under load (production server, wrk, an nginx static-file baseline)

@@ -34,10 +34,8 @@ KIND_NOTES = {
     Provenance.READER: "Picture sent by a reader{by_source}.",
     Provenance.SOCIAL: "Picture taken from social media{by_source}.",
 }
-UNVERIFIED_NOTE = (
-    "This picture was provided by a third party. We could not independently verify its "
-    "authenticity, content, location or date."
-)
+NOT_VERIFIED = "We could not independently verify its authenticity, content, location or date."
+UNVERIFIED_NOTE = f"This picture was provided by a third party. {NOT_VERIFIED}"
 
 
 @dataclass(frozen=True)
@@ -71,7 +69,8 @@ class Figure:
                 template.format(source=self.source or "a third party", by_source=by_source)
             )
         if not self.verified:
-            notes.append(UNVERIFIED_NOTE)
+            # After a kind note, which already says who provided it, only the doubt.
+            notes.append(NOT_VERIFIED if notes else UNVERIFIED_NOTE)
         return " ".join(notes)
 
     @property

@@ -7,6 +7,7 @@ not a field to keep in step.
 
 from functools import cached_property
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -22,6 +23,7 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from broadsheet import pagecache
+from broadsheet.newsroom.article_form import ArticlePageForm
 from broadsheet.newsroom.blocks import ArticleBodyBlock
 from broadsheet.newsroom.figures import Figure, Provenance
 from broadsheet.newsroom.panels import WhatReadersSeePanel
@@ -37,7 +39,9 @@ RESERVED_SLUGS = frozenset(
 
 @register_snippet
 class Author(index.Indexed, models.Model):
-    """A byline. A snippet, not a user: contributors and agencies write without accounts."""
+    """A byline. A snippet, not a user: contributors and agencies write without accounts.
+    An editor's own byline is linked to their account (`user`), so an article they leave
+    without authors is signed by them (see ArticlePageForm)."""
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
@@ -45,6 +49,15 @@ class Author(index.Indexed, models.Model):
     bio = models.TextField(blank=True)
     photo = models.ForeignKey(
         "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="author",
+        editable=False,
+        help_text="The newsroom account this byline belongs to, if any.",
     )
 
     panels = [
@@ -288,7 +301,12 @@ class ArticlePage(Page):
         # fails on an empty slug shown only on the Promote tab.
         TitleFieldPanel("title", heading="Headline", placeholder="Headline*"),
         FieldPanel("standfirst"),
-        InlinePanel("article_authors", heading="Authors", label="Author"),
+        InlinePanel(
+            "article_authors",
+            heading="Authors",
+            label="Author",
+            help_text="In byline order. Left empty, the article is signed by you.",
+        ),
         MultiFieldPanel(
             [
                 FieldPanel("lead_image"),
@@ -324,6 +342,7 @@ class ArticlePage(Page):
     ]
     parent_page_types = ["newsroom.SectionPage", "newsroom.HomePage"]
     subpage_types: list[str] = []
+    base_form_class = ArticlePageForm
     # Readers may comment on articles (see broadsheet.engagement.services.comments_state).
     accepts_comments = True
 

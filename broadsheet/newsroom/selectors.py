@@ -13,6 +13,7 @@ from django.db.models import F, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber, Substr
 from taggit.models import Tag
 from wagtail.models import Page, PageViewRestriction
+from wagtail.permission_policies.pages import PagePermissionPolicy
 
 from broadsheet.newsroom.models import ArticleAuthor, ArticlePage, Author, HomePage, SectionPage
 
@@ -157,3 +158,10 @@ def section_navigation(home: Page | None) -> list[SectionPage]:
     if home is None:
         return []
     return list(public(SectionPage.objects.live()).child_of(home).order_by("path"))
+
+
+def sections_to_write_in(user) -> list[SectionPage]:
+    """The sections, live or not, under which `user` may add articles, in the tree's
+    order: two queries (the user's page permissions, then the sections)."""
+    pages = PagePermissionPolicy().instances_user_has_any_permission_for(user, {"add"})
+    return list(SectionPage.objects.filter(pk__in=pages.values("pk")).order_by("path"))

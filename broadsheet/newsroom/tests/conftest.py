@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth.models import Group, User
 
 from broadsheet.newsroom.tests.factories import (
     ArticlePageFactory,
@@ -28,6 +29,24 @@ def opinion(home):
         is_column=True,
         disclaimer="Columnists speak for themselves, not for the paper.",
     )
+
+
+@pytest.fixture
+def reporter(db):
+    """An author: Wagtail's Editors group, who may write and submit but not publish."""
+    user = User.objects.create_user("reporter", "reporter@example.org", "a-long-password-1")
+    user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
+@pytest.fixture
+def desk_editor(db):
+    """An editor who publishes: Wagtail's Moderators group."""
+    user = User.objects.create_user(
+        "desk", "desk@example.org", "a-long-password-2", first_name="Dana", last_name="Desk"
+    )
+    user.groups.add(Group.objects.get(name="Moderators"))
+    return user
 
 
 @pytest.fixture

@@ -76,6 +76,8 @@ def test_lead_figure_shows_caption_credit_and_provenance_note(client, handout_ar
     assert "Handout picture, provided by Ministry of Foreign Affairs." in figcaption
     assert "could not independently verify" in figcaption
     assert "Editorial use only" in figcaption
+    # Who provided it is said once, by the kind's note.
+    assert "This picture was provided by a third party" not in figcaption
 
 
 def test_staff_photo_has_no_provenance_note(client, world):

@@ -4,7 +4,6 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
@@ -12,20 +11,6 @@ from django.utils import timezone
 from broadsheet.newsroom.tests.factories import ArticlePageFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def reporter(db):
-    user = User.objects.create_user("reporter", "reporter@example.org", "a-long-password-1")
-    user.groups.add(Group.objects.get(name="Editors"))
-    return user
-
-
-@pytest.fixture
-def desk_editor(db):
-    user = User.objects.create_user("desk", "desk@example.org", "a-long-password-2")
-    user.groups.add(Group.objects.get(name="Moderators"))
-    return user
 
 
 def test_author_submits_and_editor_publishes(client, world, reporter, desk_editor):

@@ -3,3 +3,15 @@
 document.addEventListener("wagtail:images-upload", function (event) {
   event.preventDefault();
 });
+
+// An empty image library has nothing to choose from: the image chooser opens on its
+// upload tab. (Its "upload one now" link, shown only then, is a trigger of that tab.)
+// After the tabs have settled on their first tab, or both panels would stay shown.
+document.addEventListener("w-tabs:ready", function (event) {
+  var uploadNow = event.target.querySelector("#search-results .upload-one-now");
+  if (uploadNow) {
+    window.setTimeout(function () {
+      uploadNow.click();
+    });
+  }
+});
