@@ -8,7 +8,7 @@ from typing import Literal
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.responses import Status
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from broadsheet.engagement.api import ApiError, _require_csrf
 from broadsheet.engagement.identity import client_hash
@@ -18,7 +18,7 @@ router = Router(tags=["notifications"])
 
 
 class SubscriptionIn(Schema):
-    article: int = Field(description="The article's id.")
+    article: StrictInt = Field(description="The article's id (a JSON integer).")
     email: str | None = Field(None, description="For guests; accounts use their verified email.")
     kind: Literal["comments", "replies"]
 

@@ -265,6 +265,11 @@ def test_bad_requests_are_400_and_change_nothing(article, make_reader, queue):
         assert response.status_code == 400, payload
         assert field in response.json()["errors"], response.json()
     assert not Subscription.objects.exists() and not Address.objects.exists()
+    for article_id in (True, str(article.pk), float(article.pk)):  # not lax: JSON integers
+        payload = {"article": article_id, "email": ALICE, "kind": "comments"}
+        response = reader.post("/api/v1/subscriptions", payload)
+        assert response.status_code == 400 and "valid integer" in response.json()["detail"]
+    assert not Subscription.objects.exists()
     no_token = Client(enforce_csrf_checks=True).post(
         "/api/v1/subscriptions",
         {"article": article.pk, "email": ALICE, "kind": "comments"},
