@@ -11,12 +11,15 @@ from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
+from broadsheet.moderation.bans import canonical_email
+
 
 @register_setting(icon="warning")
 class ModerationRules(BaseGenericSetting):
     hold_first_guest_comment = models.BooleanField(
         default=True,
-        help_text="Hold a guest's comment until one from the same email has been approved.",
+        help_text="Hold a guest's comments until one from the same guest (their browser's "
+        "reader cookie, not an email anyone can type) has been approved.",
     )
     max_links = models.PositiveSmallIntegerField(
         default=2, help_text="Hold comments with more links than this."
@@ -66,7 +69,9 @@ class Ban(models.Model):
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     value = models.CharField(
-        max_length=254, help_text="Account id, lower-cased email, or the keyed address hash."
+        max_length=254,
+        help_text="Account id, email (as bans.canonical_email spells it), or the keyed "
+        "address hash.",
     )
     shadow = models.BooleanField(
         default=False, help_text="The author still sees their comments; nobody else does."
@@ -83,6 +88,11 @@ class Ban(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.value[:12]}"
+
+    def save(self, *args, **kwargs):
+        if self.kind == self.Kind.EMAIL:
+            self.value = canonical_email(self.value)
+        super().save(*args, **kwargs)
 
     @property
     def active(self) -> bool:

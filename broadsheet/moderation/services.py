@@ -14,7 +14,7 @@ from django.utils import timezone
 from broadsheet.engagement import services as engagement
 from broadsheet.engagement.identity import Reader
 from broadsheet.engagement.models import Comment
-from broadsheet.moderation import spam
+from broadsheet.moderation import bans, spam
 from broadsheet.moderation.models import Ban, ModerationAction, ModerationRules, Report, SpamFilter
 
 Action = ModerationAction.Action
@@ -55,7 +55,7 @@ def author_identities(comment: Comment) -> list[tuple[str, str]]:
     if comment.user_id:
         found.append((Ban.Kind.ACCOUNT, str(comment.user_id)))
     elif comment.guest_email:
-        found.append((Ban.Kind.EMAIL, comment.guest_email.lower()))
+        found.append((Ban.Kind.EMAIL, bans.canonical_email(comment.guest_email)))
     if comment.ip_hash:
         found.append((Ban.Kind.ADDRESS, comment.ip_hash))
     return found
