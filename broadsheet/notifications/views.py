@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.models import Page
 
 from broadsheet.engagement.identity import client_hash
-from broadsheet.engagement.views import csrf_ok
+from broadsheet.engagement.views import FROM_ELSEWHERE, csrf_ok, from_our_pages
 from broadsheet.notifications import services, tokens
 from broadsheet.notifications.models import Address, Subscription
 from broadsheet.ratelimit import RateLimited
@@ -120,6 +120,9 @@ def subscribe(request: HttpRequest, page_id: int) -> HttpResponse:
     email = request.POST.get("email", "").strip()[:254]
     context = {"article": article, "email": email, "done": "", "error": "", "notice": ""}
     if not csrf_ok(request):
+        if not from_our_pages(request):
+            message = {"title": "Nothing was done", "message": FROM_ELSEWHERE}
+            return _page(request, "message", message, 403)
         context["notice"] = "Please confirm: press “Notify me” again."
         return _page(request, "subscribe_page", context, 403)
     user = request.user if request.user.is_authenticated else None
