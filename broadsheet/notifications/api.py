@@ -24,7 +24,11 @@ class SubscriptionIn(Schema):
 
 
 class SubscribeOut(Schema):
-    id: int
+    id: int | None = Field(
+        description="The subscription, for its signed-in owner (to DELETE it); null when "
+        "it waits for the address's confirmation (an id would tell whether the address "
+        "had asked before)."
+    )
     status: Literal["confirmation_sent", "active"]
 
 
@@ -58,7 +62,8 @@ def subscribe(request: HttpRequest, payload: SubscriptionIn):
         )
     except services.SubscriptionError as error:
         raise ApiError(error.status, error.errors) from error
-    return Status(202, {"id": result.subscription.pk, "status": result.status})
+    owners = result.status == "active"
+    return Status(202, {"id": result.subscription.pk if owners else None, "status": result.status})
 
 
 @router.get("/subscriptions", response=list[SubscriptionOut], summary="My subscriptions")

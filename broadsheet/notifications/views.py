@@ -1,4 +1,4 @@
-"""The pages emailed links open: confirm an address, unsubscribe, manage subscriptions.
+"""The pages emailed links open: confirm a subscription, unsubscribe, manage them.
 
 A GET never changes anything (mail scanners follow links); each page has a button that
 POSTs. The unsubscribe URL also takes RFC 8058's one-click POST from mail clients, which
@@ -34,21 +34,24 @@ def _bad_link(request, error: Exception) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        address = tokens.read_confirm(token)
+        subscription = tokens.read_confirm(token)
     except tokens.BadToken as error:
         return _bad_link(request, error)
+    address = subscription.address
     if request.method == "POST":
-        services.confirm(address.pk)
+        subscription = services.confirm(subscription.pk)
         return _page(
             request,
             "confirmed",
             {
                 "address": address,
+                "confirmed": subscription,
                 "subscriptions": services.active_subscriptions(address.pk),
                 "manage_token": tokens.manage_token(address.pk),
             },
         )
-    return _page(request, "confirm", {"address": address, "token": token})
+    context = {"address": address, "subscription": subscription, "token": token}
+    return _page(request, "confirm", context)
 
 
 @never_cache
@@ -143,7 +146,7 @@ def subscribe(request: HttpRequest, page_id: int) -> HttpResponse:
         response["Retry-After"] = str(error.retry_after)
         return response
     context["done"] = (
-        "Check your inbox: press the button in the email we sent to confirm your address."
+        "Check your inbox: press the button in the email we sent to confirm."
         if result.status == "confirmation_sent"
         else "Done: you will be emailed about new comments."
     )

@@ -26,7 +26,7 @@ def confirmed_subscriber(reader, article, smtp_inbox, queue, email=ALICE, kind="
     queue.run()
     confirm = link(to(smtp_inbox, email)[-1], "confirm")
     assert Client().post(confirm).status_code == 200
-    assert Address.objects.get(email=email).confirmed
+    assert Subscription.objects.get(address__email=email, kind=kind).active
 
 
 def test_confirmation_by_email_and_a_button(article, make_reader, smtp_inbox, queue):
@@ -43,10 +43,10 @@ def test_confirmation_by_email_and_a_button(article, make_reader, smtp_inbox, qu
     # A mail scanner following the link confirms nothing: only the button's POST does.
     page = Client().get(confirm)
     assert page.status_code == 200 and b"<button" in page.content
-    assert not Address.objects.get(email=ALICE).confirmed
+    assert not Subscription.objects.get(address__email=ALICE).active
     done = Client().post(confirm)
     assert done.status_code == 200 and b"Harbour talks" in done.content
-    assert Address.objects.get(email=ALICE).confirmed
+    assert Subscription.objects.get(address__email=ALICE).active
 
     forged = Client().post(confirm[:-6] + "xxxxx/")
     assert forged.status_code == 400 and b"not valid" in forged.content
