@@ -13,7 +13,7 @@ from django.utils.cache import add_never_cache_headers
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
-from pydantic import Field
+from pydantic import Field, StrictInt
 from wagtail.models import Page
 
 from broadsheet import pagecache
@@ -189,18 +189,23 @@ def list_comments(
     }
 
 
+# Numbers in request bodies are StrictInt: pydantic's lax mode reads `true` as 1, "5"
+# as 5 and 5.0 as 5, so `{"stars": true}` was a star and `{"parent": true}` a reply to
+# comment 1. A JSON integer or a 400.
+
+
 class QuoteIn(Schema):
     exact: str
     prefix: str = ""
     suffix: str = ""
-    start: int | None = Field(None, ge=0)
-    end: int | None = Field(None, ge=0)
+    start: StrictInt | None = Field(None, ge=0)
+    end: StrictInt | None = Field(None, ge=0)
 
 
 class CommentIn(Schema):
     body: str
     quote: QuoteIn | None = None
-    parent: int | None = None
+    parent: StrictInt | None = None
     author_name: str = ""
     author_email: str = ""
     author_url: str = ""
@@ -255,7 +260,7 @@ def create_comment(
 
 
 class VoteIn(Schema):
-    value: int = Field(description="1 up, -1 down, 0 withdraws")
+    value: StrictInt = Field(description="1 up, -1 down, 0 withdraws")
 
 
 class VoteOut(Schema):
@@ -311,7 +316,7 @@ class RatingOut(Schema):
 
 
 class RatingIn(Schema):
-    stars: int = Field(description="1 to 5")
+    stars: StrictInt = Field(description="1 to 5")
 
 
 def _rateable_page(page_id: int) -> Page:

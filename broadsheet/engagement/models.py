@@ -102,8 +102,8 @@ class Comment(models.Model):
             models.Index(
                 fields=["parent"], name="comment_replies", condition=Q(parent__isnull=False)
             ),
-            # A guest's comments by email, ignoring case (the first-comment hold and
-            # privacy requests ask this): see selectors.by_guest_email.
+            # A guest's comments by email, ignoring case (privacy requests ask this):
+            # see selectors.by_guest_email.
             models.Index(Lower("guest_email"), name="comment_guest_email"),
             models.Index(fields=["thread", "created_at"], name="comment_thread_by_date"),
             models.Index(fields=["status", "created_at"], name="comment_status_by_date"),

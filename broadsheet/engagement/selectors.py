@@ -238,6 +238,13 @@ def my_comments(reader: Reader, page_id: int) -> list[Comment]:
     )
 
 
+def has_approved_comment(reader: Reader) -> bool:
+    """Whether a moderator (or the rules) ever let one of this reader's comments through:
+    their account's, or as a guest, their own cookie's. Never by the email they type,
+    which anyone can type (the first-comment hold was bypassed so). One indexed query."""
+    return Comment.objects.filter(reader.written(), status=Comment.Status.APPROVED).exists()
+
+
 def my_rejected(reader: Reader, page_id: int, limit: int = 5) -> list[Comment]:
     """The reader's comments on a page that a moderator (or a ban) kept from readers, the
     newest first: gone from their view of the thread, and said so, with the reason."""

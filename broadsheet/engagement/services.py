@@ -29,7 +29,7 @@ from broadsheet.engagement.models import (
     Vote,
 )
 from broadsheet.engagement.rendering import render_comment
-from broadsheet.engagement.selectors import RatingResult, by_guest_email
+from broadsheet.engagement.selectors import RatingResult, has_approved_comment
 from broadsheet.engagement.signals import announce_approved, announce_changed
 from broadsheet.moderation.verdicts import (
     CLOSED,
@@ -247,8 +247,7 @@ def post_comment(
         user_id=reader.user.pk if reader.user else None,
         email=email or (getattr(reader.user, "email", "") or "").lower(),
         ip_hash=reader.ip_hash,
-        approved_before=reader.user is not None
-        or by_guest_email(email).filter(status=Comment.Status.APPROVED).exists(),
+        approved_before=reader.user is not None or has_approved_comment(reader),
     )
     if verdict.status == REFUSED:
         raise CommentError({"body": verdict.reason}, status=verdict.http_status)

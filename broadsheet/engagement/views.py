@@ -5,7 +5,13 @@ small script fetches one from /api/v1/session and fills it in. Without JavaScrip
 from a cached page arrives without a token: nothing is written, and the reader gets an
 uncached page with their comment filled in and a fresh token, one click from posting.
 So a page cache can never make posting fail, and no write skips Django's CSRF check.
+
+That confirm step is offered only to a post that came from our own pages
+(`from_our_pages`): a form on another site, posted into a signed-in reader's browser,
+gets a 403 that repeats nothing it carried, never a page one click from publishing it.
 """
+
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -14,6 +20,7 @@ from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
+from django.utils.http import is_same_domain
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
@@ -46,6 +53,53 @@ QUOTE_FIELDS = ("quote_exact", "quote_prefix", "quote_suffix", "quote_start", "q
 def csrf_ok(request: HttpRequest) -> bool:
     """Django's own CSRF check, run by hand in views that must not fail hard on it."""
     return CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {}) is None
+
+
+def _is_our_origin(request: HttpRequest, url: str) -> bool:
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return False
+    origin = f"{parts.scheme}://{parts.netloc}".lower()
+    if origin == f"{request.scheme}://{request.get_host()}".lower():
+        return True
+    for trusted in settings.CSRF_TRUSTED_ORIGINS:  # as Django's CSRF check allows them
+        scheme, _, host = trusted.lower().partition("://")
+        if scheme == parts.scheme.lower() and is_same_domain(parts.netloc.lower(), host):
+            return True
+    return False
+
+
+def from_our_pages(request: HttpRequest) -> bool:
+    """Whether a POST came from one of our own pages, as the browser tells it: its
+    Sec-Fetch-Site, else its Origin, else its Referer. Only such a post may be answered
+    with a page that repeats what it carried, one click from doing it. A post with none
+    of the three (browsers before 2020, or a client that is not a browser) counts as
+    ours over plain HTTP only: over HTTPS, browsers send Origin or Referer unless told
+    to hide them, and Django's CSRF check refuses a post without both anyway."""
+    fetch_site = request.META.get("HTTP_SEC_FETCH_SITE", "")
+    if fetch_site == "same-origin":
+        return True
+    origin = request.META.get("HTTP_ORIGIN")
+    if origin is not None:
+        return _is_our_origin(request, origin)  # "null" (sandboxes, data: pages) is not
+    if fetch_site:
+        return False  # cross-site, same-site (another subdomain) or none (typed)
+    referer = request.META.get("HTTP_REFERER")
+    if referer:
+        return _is_our_origin(request, referer)
+    return not request.is_secure()
+
+
+FROM_ELSEWHERE = (
+    "This was sent to us from another site, so nothing was done and nothing of it is "
+    "shown here. If you meant to do it, do it from the article itself."
+)
+
+
+def _from_elsewhere(request: HttpRequest, article) -> HttpResponse:
+    """The answer to a cross-site post without a token: 403, nothing it carried."""
+    context = {"message": FROM_ELSEWHERE, "article": article}
+    return TemplateResponse(request, "engagement/message.html", context, status=403)
 
 
 def _int(value) -> int | None:
@@ -165,6 +219,8 @@ def post_comment(request: HttpRequest, page_id: int) -> HttpResponse:
     if not csrf_ok(request):
         if request.htmx:
             return _stale_session()
+        if not from_our_pages(request):
+            return _from_elsewhere(request, page)
         notice = "Please confirm: press “Post comment” again to publish it."
         return _form_page(request, page, 403, parent_id=parent_id, values=values, notice=notice)
 
@@ -283,6 +339,9 @@ def _back_to(comment: Comment) -> HttpResponseRedirect:
 
 
 def _confirm_page(request, comment: Comment, action: str, fields: dict) -> HttpResponse:
+    """A vote, edit or delete posted without a token: confirm it, if it came from us."""
+    if not from_our_pages(request):
+        return _from_elsewhere(request, comment.page)
     return TemplateResponse(
         request,
         "engagement/confirm.html",
@@ -420,6 +479,8 @@ def rate(request: HttpRequest, page_id: int) -> HttpResponse:
     if not csrf_ok(request):
         if request.htmx:
             return _stale_session()
+        if not from_our_pages(request):
+            return _from_elsewhere(request, page)
         return TemplateResponse(
             request,
             "engagement/confirm_rating.html",

@@ -11,12 +11,15 @@ from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
+from broadsheet.moderation.bans import canonical_email
+
 
 @register_setting(icon="warning")
 class ModerationRules(BaseGenericSetting):
     hold_first_guest_comment = models.BooleanField(
         default=True,
-        help_text="Hold a guest's comment until one from the same email has been approved.",
+        help_text="Hold a guest's comments until one from the same guest (their browser's "
+        "reader cookie, not an email anyone can type) has been approved.",
     )
     max_links = models.PositiveSmallIntegerField(
         default=2, help_text="Hold comments with more links than this."
@@ -33,7 +36,20 @@ class ModerationRules(BaseGenericSetting):
         default=0.8, help_text="Hold comments whose spam score (0 to 1) is above this."
     )
     reports_to_hide = models.PositiveSmallIntegerField(
-        default=3, help_text="Hide a comment until reviewed once this many readers report it."
+        default=3,
+        help_text="Hide a comment until reviewed once this many distinct readers report it: "
+        "accounts count one each, guests one per client address, trusted reporters as set "
+        "below.",
+    )
+    trusted_report_weight = models.PositiveSmallIntegerField(
+        default=2,
+        help_text="How many readers a trusted reporter's report counts as (members of the "
+        "“Trusted reporters” group, and accounts with the history below).",
+    )
+    trusted_after_approved_comments = models.PositiveSmallIntegerField(
+        default=10,
+        help_text="Accounts with at least this many approved comments are trusted reporters "
+        "too (0: only the group).",
     )
     min_seconds_to_post = models.PositiveSmallIntegerField(
         default=3, help_text="Refuse forms posted sooner than this after they were loaded."
@@ -45,12 +61,16 @@ class ModerationRules(BaseGenericSetting):
         ),
         MultiFieldPanel([FieldPanel("banned_words"), FieldPanel("watched_words")], heading="Words"),
         MultiFieldPanel(
+            [FieldPanel("spam_threshold"), FieldPanel("min_seconds_to_post")],
+            heading="Spam",
+        ),
+        MultiFieldPanel(
             [
-                FieldPanel("spam_threshold"),
                 FieldPanel("reports_to_hide"),
-                FieldPanel("min_seconds_to_post"),
+                FieldPanel("trusted_report_weight"),
+                FieldPanel("trusted_after_approved_comments"),
             ],
-            heading="Spam and reports",
+            heading="Readers' reports",
         ),
     ]
 
@@ -66,7 +86,9 @@ class Ban(models.Model):
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     value = models.CharField(
-        max_length=254, help_text="Account id, lower-cased email, or the keyed address hash."
+        max_length=254,
+        help_text="Account id, email (as bans.canonical_email spells it), or the keyed "
+        "address hash.",
     )
     shadow = models.BooleanField(
         default=False, help_text="The author still sees their comments; nobody else does."
@@ -83,6 +105,11 @@ class Ban(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.value[:12]}"
+
+    def save(self, *args, **kwargs):
+        if self.kind == self.Kind.EMAIL:
+            self.value = canonical_email(self.value)
+        super().save(*args, **kwargs)
 
     @property
     def active(self) -> bool:
@@ -101,6 +128,14 @@ class Report(models.Model):
         "engagement.Comment", on_delete=models.CASCADE, related_name="reports"
     )
     reporter = models.CharField(max_length=80, help_text="u:<account> or g:<guest key>.")
+    # The keyed client address it came from: guests count once per address, so one
+    # client clearing its cookies is still one reader (services.report_weight).
+    ip_hash = models.CharField(max_length=64, blank=True)
+    weight = models.PositiveSmallIntegerField(
+        default=1,
+        help_text="How many readers it counts as: 1, a trusted reporter's weight, or 0 "
+        "from a banned reader (decided when it was made).",
+    )
     reason = models.CharField(max_length=10, choices=Reason.choices)
     note = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -108,6 +143,7 @@ class Report(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["comment", "reporter"], name="report_once")]
+        permissions = [("trusted_reporter", "Reports count as several readers' (trusted)")]
 
     def __str__(self) -> str:
         return f"{self.reason} on {self.comment_id}"

@@ -14,7 +14,7 @@ from django.utils import timezone
 from broadsheet.engagement import services as engagement
 from broadsheet.engagement.identity import Reader
 from broadsheet.engagement.models import Comment
-from broadsheet.moderation import spam
+from broadsheet.moderation import bans, spam
 from broadsheet.moderation.models import Ban, ModerationAction, ModerationRules, Report, SpamFilter
 
 Action = ModerationAction.Action
@@ -55,7 +55,7 @@ def author_identities(comment: Comment) -> list[tuple[str, str]]:
     if comment.user_id:
         found.append((Ban.Kind.ACCOUNT, str(comment.user_id)))
     elif comment.guest_email:
-        found.append((Ban.Kind.EMAIL, comment.guest_email.lower()))
+        found.append((Ban.Kind.EMAIL, bans.canonical_email(comment.guest_email)))
     if comment.ip_hash:
         found.append((Ban.Kind.ADDRESS, comment.ip_hash))
     return found
@@ -118,8 +118,10 @@ class ReportError(Exception):
 
 
 def report(*, comment_id: int, reader: Reader, reason: str, note: str = "") -> bool:
-    """A reader reports a comment; True when this report is new. After
-    ModerationRules.reports_to_hide open reports the comment is hidden until reviewed."""
+    """A reader reports a comment; True when this report is new. The comment is hidden
+    until reviewed once its open reports weigh ModerationRules.reports_to_hide
+    (`report_weight`): distinct readers, never one client however often it clears its
+    cookies or signs in and out."""
     if reason not in Report.Reason.values:
         raise ReportError(f"Choose a reason: {', '.join(Report.Reason.values)}.")
     if not reader.voter:
@@ -128,17 +130,64 @@ def report(*, comment_id: int, reader: Reader, reason: str, note: str = "") -> b
     if comment is None:
         raise ReportError("No such comment.", 404)
     engagement._limit(reader, "report")
+    rules = ModerationRules.load()
     try:
         with transaction.atomic():
             Report.objects.create(
-                comment=comment, reporter=reader.voter, reason=reason, note=note.strip()[:300]
+                comment=comment,
+                reporter=reader.voter,
+                ip_hash=reader.ip_hash,
+                weight=reporter_weight(reader, rules),
+                reason=reason,
+                note=note.strip()[:300],
             )
     except IntegrityError:
         return False  # reported by this reader already: nothing changes
-    open_reports = Report.objects.filter(comment=comment, resolved_at__isnull=True).count()
-    if open_reports >= ModerationRules.load().reports_to_hide:
-        engagement.set_status(comment.pk, Status.PENDING, f"{REPORTED} ({open_reports}).")
+    weight = report_weight(comment.pk)
+    if weight >= rules.reports_to_hide:
+        engagement.set_status(comment.pk, Status.PENDING, f"{REPORTED} ({weight}).")
     return True
+
+
+def is_trusted_reporter(user, rules: ModerationRules) -> bool:
+    """An account whose reports weigh more: in the "Trusted reporters" group (or given
+    the moderation.trusted_reporter permission), or with at least
+    `trusted_after_approved_comments` approved comments. Never a guest: a cookie is
+    too cheap to trust."""
+    if user is None:
+        return False
+    if user.has_perm("moderation.trusted_reporter"):
+        return True
+    needed = rules.trusted_after_approved_comments
+    if not needed:
+        return False
+    approved = Comment.objects.filter(user=user, status=Status.APPROVED)[:needed]
+    return approved.count() >= needed
+
+
+def reporter_weight(reader: Reader, rules: ModerationRules) -> int:
+    """How many readers this reader's report counts as, decided when it is made: 0 from
+    a banned reader (they are told nothing), a trusted reporter's weight, else 1."""
+    user_id = reader.user.pk if reader.user else None
+    if bans.find(user_id=user_id, ip_hash=reader.ip_hash) is not None:
+        return 0
+    if is_trusted_reporter(reader.user, rules):
+        return rules.trusted_report_weight
+    return 1
+
+
+def report_weight(comment_id: int) -> int:
+    """What a comment's open reports weigh: each account its report's weight; guests one
+    per keyed client address, and none from an address an account reported from (a
+    reader signing out to report again). So one client clearing its cookies never
+    counts twice, and neither does an account and its signed-out self."""
+    rows = Report.objects.filter(
+        comment_id=comment_id, resolved_at__isnull=True, weight__gt=0
+    ).values_list("reporter", "ip_hash", "weight")
+    accounts = [(ip_hash, weight) for reporter, ip_hash, weight in rows if reporter[:2] == "u:"]
+    account_addresses = {ip_hash for ip_hash, _ in accounts}
+    guest_addresses = {ip_hash for reporter, ip_hash, _ in rows if reporter[:2] == "g:"}
+    return sum(weight for _, weight in accounts) + len(guest_addresses - account_addresses)
 
 
 # --- The spam filter's training ------------------------------------------------------

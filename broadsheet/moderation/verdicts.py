@@ -54,9 +54,12 @@ def judge_comment(
     user_id: int | None = None,
     email: str = "",
     ip_hash: str = "",
-    approved_before: bool = True,
+    approved_before: bool = False,
 ) -> Verdict:
-    """The status a new comment starts with, and why."""
+    """The status a new comment starts with, and why. `email` is matched against email
+    bans as bans.canonical_email spells it; `approved_before` says whether this reader
+    (their account, or a guest's own cookie: never an email anyone can type) had a
+    comment approved, which lifts the hold on a guest's first comment."""
     ban = bans.find(user_id=user_id, email=email, ip_hash=ip_hash)
     if ban is not None:
         if ban.shadow:

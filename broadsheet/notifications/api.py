@@ -8,7 +8,7 @@ from typing import Literal
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.responses import Status
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from broadsheet.engagement.api import ApiError, _require_csrf
 from broadsheet.engagement.identity import client_hash
@@ -18,13 +18,17 @@ router = Router(tags=["notifications"])
 
 
 class SubscriptionIn(Schema):
-    article: int = Field(description="The article's id.")
+    article: StrictInt = Field(description="The article's id (a JSON integer).")
     email: str | None = Field(None, description="For guests; accounts use their verified email.")
     kind: Literal["comments", "replies"]
 
 
 class SubscribeOut(Schema):
-    id: int
+    id: int | None = Field(
+        description="The subscription, for its signed-in owner (to DELETE it); null when "
+        "it waits for the address's confirmation (an id would tell whether the address "
+        "had asked before)."
+    )
     status: Literal["confirmation_sent", "active"]
 
 
@@ -58,7 +62,8 @@ def subscribe(request: HttpRequest, payload: SubscriptionIn):
         )
     except services.SubscriptionError as error:
         raise ApiError(error.status, error.errors) from error
-    return Status(202, {"id": result.subscription.pk, "status": result.status})
+    owners = result.status == "active"
+    return Status(202, {"id": result.subscription.pk if owners else None, "status": result.status})
 
 
 @router.get("/subscriptions", response=list[SubscriptionOut], summary="My subscriptions")

@@ -75,27 +75,20 @@ def _message(
     return message
 
 
-def confirmation(address: Address) -> EmailMultiAlternatives:
-    """The double opt-in email, saying what the address asked for (its subscriptions
-    waiting for this confirmation) and on which articles."""
-    token = tokens.confirm_token(address)
-    asked = list(
-        Subscription.objects.filter(
-            address=address, ended_at__isnull=True, kind__in=Subscription.PER_ARTICLE
-        )
-        .select_related("page")
-        .order_by("created_at", "pk")[:3]
-    )
-    about = " and ".join(ASKED_FOR[s.kind].format(headline=s.page.title) for s in asked)
+def confirmation(subscription: Subscription) -> EmailMultiAlternatives:
+    """The double opt-in email of one subscription, saying what it is for and on which
+    article; its link confirms that subscription and no other."""
+    token = tokens.confirm_token(subscription)
+    about = ASKED_FOR[subscription.kind].format(headline=subscription.page.title)
     return _message(
-        f"Confirm your email for {about or 'comment notifications'}",
-        address,
+        f"Confirm your email for {about}",
+        subscription.address,
         "confirm",
         {
-            "asked_for": about or "new comments",
+            "asked_for": about,
             "confirm_url": absolute(reverse("notifications:confirm", args=[token])),
         },
-        publication(asked[0].page if asked else None),
+        publication(subscription.page),
     )
 
 

@@ -1,6 +1,9 @@
 """Who asked to hear about what, and every email that follows from it.
 
-An `Address` receives nothing but a confirmation until it is confirmed (double opt-in).
+A `Subscription` sends nothing but its own confirmation email until its address's
+owner confirms it (double opt-in per subscription: confirming one never confirms
+another, so nobody can add to what a confirmed address receives); one made by the
+address's owner, signed in with it verified, is confirmed when made.
 A `Notification` is one event for one address, unique per comment and address: the
 idempotency key. Notifications wait until their address's next `Delivery` for that
 article, which is one email (a digest when several events fell in the coalescing
@@ -15,8 +18,6 @@ from django.utils import timezone
 
 class Address(models.Model):
     email = models.EmailField(unique=True, help_text="Lower-cased.")
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -24,10 +25,6 @@ class Address(models.Model):
 
     def __str__(self) -> str:
         return self.email
-
-    @property
-    def confirmed(self) -> bool:
-        return self.confirmed_at is not None
 
 
 class Subscription(models.Model):
@@ -53,6 +50,10 @@ class Subscription(models.Model):
     )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the address's owner said yes to this one."
+    )
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True, help_text="Unsubscribed.")
 
     class Meta:
@@ -74,8 +75,13 @@ class Subscription(models.Model):
         return f"{self.address} {self.kind} {self.page_id or ''}".strip()
 
     @property
+    def confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+    @property
     def active(self) -> bool:
-        return self.ended_at is None
+        """Emails go out for it: confirmed, and not stopped."""
+        return self.confirmed and self.ended_at is None
 
 
 class Delivery(models.Model):

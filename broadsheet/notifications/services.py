@@ -1,8 +1,10 @@
 """Subscriptions, double opt-in, and turning approved comments into emails.
 
 Every reader-facing write is here (views and the API only translate). The rules:
-- an address gets nothing but a confirmation until it is confirmed; an account's
-  verified email is confirmed already;
+- a subscription sends nothing but its own confirmation email until the address's
+  owner confirms it; only the owner, signed in with the address verified, subscribes
+  without one. Confirming one subscription never confirms another, and the answer to a
+  request is the same whatever the address's state (it reveals nobody's subscriptions);
 - subscription requests and confirmation emails are limited per address, per keyed
   client address and per article (the subscribe-anyone and mass-mail flaws);
 - each event reaches an address once (Notification is unique per comment and address),
@@ -56,7 +58,7 @@ class SubscriptionError(Exception):
 @dataclass
 class Subscribed:
     subscription: Subscription
-    status: str  # "active" or "confirmation_sent"
+    status: str  # "active" (the owner's own) or "confirmation_sent" (anyone else's)
 
 
 def normalise_email(email: str) -> str:
@@ -94,16 +96,21 @@ def subscribe(
 ) -> Subscribed:
     """Subscribe an address to an article's comments or to replies to its comments.
 
-    Accounts subscribe their verified address (an `email` is then ignored); guests name
-    one, which is confirmed by email first. Refused with SubscriptionError (400) or
-    RateLimited (429); nothing is stored when either is raised.
+    An account with a verified email subscribes that address (an `email` is then
+    ignored), active at once: it is its owner. Anyone else names an address, and that
+    subscription waits for a confirmation email of its own, whatever else the address
+    has confirmed: the answer is then "confirmation_sent" in every case (new, waiting,
+    already active, stopped), so it reveals nothing about the address, and the same
+    path runs, limits included (the worker sends nothing for a subscription confirmed
+    already). Refused with SubscriptionError (400) or RateLimited (429); nothing is
+    stored when either is raised.
     """
     errors: dict[str, str] = {}
     if kind not in Subscription.PER_ARTICLE:
         errors["kind"] = "Choose “comments” (all new comments) or “replies” (replies to yours)."
-    account_email = verified_email(user)
-    if account_email:
-        email = account_email
+    owner = verified_email(user)
+    if owner:
+        email = owner
     else:
         try:
             email = normalise_email(email)
@@ -124,24 +131,27 @@ def subscribe(
     )
     with transaction.atomic():
         address, _ = Address.objects.get_or_create(email=email)
-        if account_email and not address.confirmed:
-            address.confirmed_at = timezone.now()
-            address.save(update_fields=["confirmed_at"])
-        subscription, created = Subscription.objects.get_or_create(
-            address=address, page=page, kind=kind, defaults={"user": user}
+        subscription, _ = Subscription.objects.select_for_update().get_or_create(
+            address=address, page=page, kind=kind
         )
-        if not created and subscription.ended_at:
+        if owner:
+            subscription.user = user
+            subscription.confirmed_at = subscription.confirmed_at or timezone.now()
             subscription.ended_at = None
-            subscription.save(update_fields=["ended_at"])
-        if address.confirmed:
+            subscription.save(update_fields=["user", "confirmed_at", "ended_at"])
             return Subscribed(subscription, "active")
-        request_confirmation(address, client_hash=client_hash, page_id=page.pk)
+        if subscription.ended_at is not None:
+            # Stopped by its owner: asked for again by someone, it waits for them again.
+            subscription.ended_at = subscription.confirmed_at = None
+            subscription.save(update_fields=["ended_at", "confirmed_at"])
+        request_confirmation(subscription, client_hash=client_hash)
     return Subscribed(subscription, "confirmation_sent")
 
 
 def subscribe_with_comment(*, article_id, kind: str, email: str, reader) -> tuple[str, str]:
     """The "Notify me of" choice made with a comment: (status, message). A refusal never
-    loses the comment, so it comes back as ("refused", why) instead of an exception."""
+    loses the comment, so it comes back as ("refused", why) instead of an exception.
+    As for `subscribe`, only an account's own verified address is active at once."""
     try:
         result = subscribe(
             article_id=article_id,
@@ -159,34 +169,41 @@ def subscribe_with_comment(*, article_id, kind: str, email: str, reader) -> tupl
     return result.status, "You will be emailed when someone replies to you."
 
 
-def request_confirmation(address: Address, *, client_hash: str, page_id: int | None) -> None:
-    """Send the double opt-in email, unless one went out in the last few minutes (the
-    reader's inbox has it; a repeat would only help someone flood it)."""
+def request_confirmation(subscription: Subscription, *, client_hash: str) -> None:
+    """Send the double opt-in email for this one subscription, unless one went out for it
+    in the last few minutes (the inbox has it; a repeat would only help someone flood
+    it). Confirmation emails are limited per address, per client and per article.
+    Called for every request that is not the owner's, even for a subscription confirmed
+    already (the worker then sends nothing), so limits and answers never differ."""
     now = timezone.now()
-    if address.confirmation_sent_at and now - address.confirmation_sent_at < CONFIRMATION_QUIET:
+    sent = subscription.confirmation_sent_at
+    if sent and now - sent < CONFIRMATION_QUIET:
         return
     check_all(
         [
-            (CONFIRMATIONS_PER_ADDRESS, address.email),
+            (CONFIRMATIONS_PER_ADDRESS, subscription.address.email),
             (CONFIRMATIONS_PER_CLIENT, client_hash),
-            (CONFIRMATIONS_PER_ARTICLE, str(page_id or "")),
+            (CONFIRMATIONS_PER_ARTICLE, str(subscription.page_id or "")),
         ],
         message="We have sent this address several confirmation emails already: "
         "please look for them, or try again later.",
     )
-    Address.objects.filter(pk=address.pk).update(confirmation_sent_at=now)
+    Subscription.objects.filter(pk=subscription.pk).update(confirmation_sent_at=now)
     from broadsheet.notifications.tasks import send_confirmation_task
 
-    address_id = address.pk
-    transaction.on_commit(lambda: send_confirmation_task.enqueue(address_id))
+    subscription_id = subscription.pk
+    transaction.on_commit(lambda: send_confirmation_task.enqueue(subscription_id))
 
 
-def confirm(address_id: int) -> Address:
-    address = Address.objects.get(pk=address_id)
-    if not address.confirmed:
-        address.confirmed_at = timezone.now()
-        address.save(update_fields=["confirmed_at"])
-    return address
+def confirm(subscription_id: int) -> Subscription:
+    """The address's owner says yes to this subscription (and to no other): it is
+    active from now on, even if it had been stopped since the email was sent."""
+    subscription = Subscription.objects.select_related("address", "page").get(pk=subscription_id)
+    if not subscription.active:
+        subscription.confirmed_at = subscription.confirmed_at or timezone.now()
+        subscription.ended_at = None
+        subscription.save(update_fields=["confirmed_at", "ended_at"])
+    return subscription
 
 
 def end_subscription(subscription_id: int) -> Subscription | None:
@@ -218,6 +235,8 @@ def end_all(address_id: int) -> int:
 
 
 def active_subscriptions(address_id: int):
+    """The address's subscriptions that are not stopped, those still waiting for the
+    owner's confirmation included (the manage page lists them, to stop them too)."""
     return (
         Subscription.objects.filter(address_id=address_id, ended_at__isnull=True)
         .select_related("page")
@@ -246,11 +265,12 @@ def ensure_account_kinds(user) -> None:
     if not email:
         return
     address, _ = Address.objects.get_or_create(email=email)
-    if not address.confirmed:
-        Address.objects.filter(pk=address.pk).update(confirmed_at=timezone.now())
     for kind in (Kind.MENTIONS, Kind.APPROVED):
         Subscription.objects.get_or_create(
-            address=address, page=None, kind=kind, defaults={"user": user}
+            address=address,
+            page=None,
+            kind=kind,
+            defaults={"user": user, "confirmed_at": timezone.now()},
         )
 
 
@@ -269,7 +289,7 @@ def recipients_for(comment: Comment, was_held: bool) -> dict[int, tuple[str, int
     comment (except of its approval)."""
     found: dict[int, tuple[str, int | None]] = {}
     author = _author_email(comment)
-    active = Subscription.objects.filter(ended_at__isnull=True, address__confirmed_at__isnull=False)
+    active = Subscription.objects.filter(ended_at__isnull=True, confirmed_at__isnull=False)
 
     def add(subscriptions, kind):
         for address_id, email, page_id in subscriptions.values_list(
@@ -410,7 +430,7 @@ def send_delivery(delivery_id: int) -> str:
             "comment__created_at", "pk"
         )
     )
-    if not notifications or not delivery.address.confirmed or delivery.page is None:
+    if not notifications or delivery.page is None:
         delivery.delete()  # everything in it was unsubscribed meanwhile
         return "empty"
     try:
@@ -434,22 +454,35 @@ def send_delivery(delivery_id: int) -> str:
     return "sent"
 
 
-def send_confirmation(address_id: int, attempt: int = 1) -> str:
+def send_confirmation(subscription_id: int, attempt: int = 1) -> str:
+    """The confirmation email of one subscription; nothing when it is confirmed or
+    stopped already (or gone)."""
     from broadsheet.notifications import emails
     from broadsheet.notifications.tasks import send_confirmation_task
 
-    address = Address.objects.filter(pk=address_id).first()
-    if address is None or address.confirmed:
+    subscription = (
+        Subscription.objects.select_related("address", "page").filter(pk=subscription_id).first()
+    )
+    if subscription is None or subscription.confirmed or subscription.ended_at is not None:
         return "skipped"
     try:
-        emails.confirmation(address).send()
+        emails.confirmation(subscription).send()
     except Exception as error:
+        address_id = subscription.address_id
         if attempt >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
-            log.error("Giving up on confirming %s: %s", address_id, error)
+            log.error(
+                "Giving up on confirming %s (address %s): %s", subscription_id, address_id, error
+            )
             return "abandoned"
-        log.warning("Confirmation to %s failed (attempt %s): %s", address_id, attempt, error)
+        log.warning(
+            "Confirmation of %s to address %s failed (attempt %s): %s",
+            subscription_id,
+            address_id,
+            attempt,
+            error,
+        )
         send_confirmation_task.using(run_after=timezone.now() + backoff(attempt)).enqueue(
-            address_id, attempt + 1
+            subscription_id, attempt + 1
         )
         return "retry"
     return "sent"

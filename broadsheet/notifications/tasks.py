@@ -25,5 +25,5 @@ def send_delivery_task(delivery_id: int) -> str:
 
 
 @task()
-def send_confirmation_task(address_id: int, attempt: int = 1) -> str:
-    return services.send_confirmation(address_id, attempt)
+def send_confirmation_task(subscription_id: int, attempt: int = 1) -> str:
+    return services.send_confirmation(subscription_id, attempt)

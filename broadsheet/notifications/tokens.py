@@ -1,4 +1,4 @@
-"""Signed tokens in emailed links: confirm an address, unsubscribe, manage subscriptions.
+"""Signed tokens in emailed links: confirm a subscription, unsubscribe, manage them.
 
 Signed with the site secret (django.core.signing), so nothing needs storing and nobody
 can forge one for another address. Confirmation links expire; unsubscribe and manage
@@ -38,19 +38,26 @@ def _fingerprint(email: str) -> str:
     return keyed_hash("confirm-email", email)[:20]
 
 
-def confirm_token(address) -> str:
-    return _dumps("confirm", {"a": address.pk, "h": _fingerprint(address.email)})
+def confirm_token(subscription) -> str:
+    """The link that confirms this one subscription (bound to its address too)."""
+    return _dumps("confirm", {"s": subscription.pk, "h": _fingerprint(subscription.address.email)})
 
 
 def read_confirm(token: str):
-    """The Address the token confirms (None when it no longer exists)."""
-    from broadsheet.notifications.models import Address
+    """The Subscription the token confirms. Links from before confirmation was per
+    subscription (they named an address, and would confirm whatever waited for it) are
+    not valid any more."""
+    from broadsheet.notifications.models import Subscription
 
     value = _loads("confirm", token, CONFIRM_MAX_AGE)
-    address = Address.objects.filter(pk=value.get("a")).first()
-    if address is None or _fingerprint(address.email) != value.get("h"):
+    subscription = (
+        Subscription.objects.select_related("address", "page").filter(pk=value.get("s")).first()
+        if isinstance(value.get("s"), int)
+        else None
+    )
+    if subscription is None or _fingerprint(subscription.address.email) != value.get("h"):
         raise BadToken("This link is not valid any more: subscribe again to get a new one.")
-    return address
+    return subscription
 
 
 def unsubscribe_token(address_id: int, subscription_ids: list[int]) -> str:

@@ -1,4 +1,4 @@
-"""The pages emailed links open: confirm an address, unsubscribe, manage subscriptions.
+"""The pages emailed links open: confirm a subscription, unsubscribe, manage them.
 
 A GET never changes anything (mail scanners follow links); each page has a button that
 POSTs. The unsubscribe URL also takes RFC 8058's one-click POST from mail clients, which
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.models import Page
 
 from broadsheet.engagement.identity import client_hash
-from broadsheet.engagement.views import csrf_ok
+from broadsheet.engagement.views import FROM_ELSEWHERE, csrf_ok, from_our_pages
 from broadsheet.notifications import services, tokens
 from broadsheet.notifications.models import Address, Subscription
 from broadsheet.ratelimit import RateLimited
@@ -34,21 +34,24 @@ def _bad_link(request, error: Exception) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        address = tokens.read_confirm(token)
+        subscription = tokens.read_confirm(token)
     except tokens.BadToken as error:
         return _bad_link(request, error)
+    address = subscription.address
     if request.method == "POST":
-        services.confirm(address.pk)
+        subscription = services.confirm(subscription.pk)
         return _page(
             request,
             "confirmed",
             {
                 "address": address,
+                "confirmed": subscription,
                 "subscriptions": services.active_subscriptions(address.pk),
                 "manage_token": tokens.manage_token(address.pk),
             },
         )
-    return _page(request, "confirm", {"address": address, "token": token})
+    context = {"address": address, "subscription": subscription, "token": token}
+    return _page(request, "confirm", context)
 
 
 @never_cache
@@ -120,6 +123,9 @@ def subscribe(request: HttpRequest, page_id: int) -> HttpResponse:
     email = request.POST.get("email", "").strip()[:254]
     context = {"article": article, "email": email, "done": "", "error": "", "notice": ""}
     if not csrf_ok(request):
+        if not from_our_pages(request):
+            message = {"title": "Nothing was done", "message": FROM_ELSEWHERE}
+            return _page(request, "message", message, 403)
         context["notice"] = "Please confirm: press “Notify me” again."
         return _page(request, "subscribe_page", context, 403)
     user = request.user if request.user.is_authenticated else None
@@ -140,7 +146,7 @@ def subscribe(request: HttpRequest, page_id: int) -> HttpResponse:
         response["Retry-After"] = str(error.retry_after)
         return response
     context["done"] = (
-        "Check your inbox: press the button in the email we sent to confirm your address."
+        "Check your inbox: press the button in the email we sent to confirm."
         if result.status == "confirmation_sent"
         else "Done: you will be emailed about new comments."
     )

@@ -71,6 +71,28 @@ def test_bad_input_is_a_400_with_a_message_and_stores_nothing(reader, article, p
     assert Comment.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"parent": True},
+        {"parent": "1"},
+        {"parent": 1.0},
+        {"quote": {"exact": "harbour", "start": True}},
+        {"quote": {"exact": "harbour", "end": False}},
+    ],
+)
+def test_numbers_must_be_json_integers_not_booleans_or_strings(reader, article, payload):
+    """pydantic's lax mode reads `true` as 1 and "1" as 1: a reply to comment 1 nobody
+    chose. Ids and offsets are JSON integers or nothing."""
+    reader.comment(article, "A comment to reply to.")
+    full = {"body": "Hi", "author_name": "G", "author_email": "g@example.org", **payload}
+    response = reader.post(f"/api/v1/articles/{article.pk}/comments", full)
+
+    assert response.status_code == 400
+    assert "valid integer" in response.json()["detail"]
+    assert Comment.objects.count() == 1
+
+
 def test_reply_to_a_comment_on_another_article_is_refused(reader, article, other_article):
     elsewhere = reader.comment(other_article, "Elsewhere")
     response = reader.post(

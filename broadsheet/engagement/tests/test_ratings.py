@@ -46,7 +46,7 @@ def test_ratings_average_and_a_second_vote_replaces_the_first(reader, another_re
     assert summary_text == "3.5 out of 5, 2 ratings"
 
 
-@pytest.mark.parametrize("stars", [0, 6, -1, "five", None, 2.5])
+@pytest.mark.parametrize("stars", [0, 6, -1, "five", None, 2.5, True, False, "4", 4.0])
 def test_bad_stars_are_a_400(reader, article, stars):
     response = rate(reader, article, stars)
     assert response.status_code == 400

@@ -29,7 +29,7 @@ def test_no_voting_on_your_own_comment(reader, article):
     assert Comment.objects.get(pk=comment).score == 0
 
 
-@pytest.mark.parametrize("value", [2, -2, "up", None])
+@pytest.mark.parametrize("value", [2, -2, "up", None, True, False, "1", 1.0])
 def test_vote_value_must_be_minus_one_zero_or_one(reader, another_reader, article, value):
     comment = reader.comment(article)["id"]
     response = another_reader.vote(comment, value)

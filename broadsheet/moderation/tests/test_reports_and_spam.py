@@ -6,7 +6,13 @@ from broadsheet.engagement.models import Comment, Discussion
 from broadsheet.engagement.tests.conftest import Reader
 from broadsheet.moderation import services, spam
 from broadsheet.moderation.corpus import generate
-from broadsheet.moderation.models import ModerationAction, ModerationRules, Report, SpamFilter
+from broadsheet.moderation.models import (
+    Ban,
+    ModerationAction,
+    ModerationRules,
+    Report,
+    SpamFilter,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -15,6 +21,13 @@ pytestmark = pytest.mark.django_db
 def comment(article):
     author = Reader("198.51.100.1")
     created = author.comment(article, "A perfectly ordinary opinion.")
+    return Comment.objects.get(pk=created["id"])
+
+
+@pytest.fixture
+def other_comment(article):
+    author = Reader("198.51.100.2")
+    created = author.comment(article, "Another ordinary opinion.")
     return Comment.objects.get(pk=created["id"])
 
 
@@ -111,3 +124,96 @@ def test_reporting_without_javascript(comment):
         f"/comments/c/{comment.pk}/report/", {"reason": "meh", "csrfmiddlewaretoken": token}
     )
     assert refused.status_code == 400 and Report.objects.count() == 1
+
+
+# --- One client never hides a comment: reporters are distinct readers ----------------
+
+
+def status(comment) -> str:
+    return Comment.objects.get(pk=comment.pk).status
+
+
+def signed_in(user, address: str) -> Reader:
+    reader = Reader(address)
+    reader.client.force_login(user)
+    return reader
+
+
+def account(django_user_model, name: str, trusted: bool = False):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(name, f"{name}@example.org", "pw-long-enough")
+    if trusted:
+        user.groups.add(Group.objects.get(name="Trusted reporters"))
+    return user
+
+
+def test_one_address_clearing_its_cookies_cannot_hide_a_comment(comment):
+    for _ in range(5):  # a fresh client each time: no cookies, the same address
+        assert flag(Reader("203.0.113.66"), comment).status_code == 201
+    assert status(comment) == "approved"
+    assert Report.objects.filter(comment=comment).count() == 5  # kept for the moderators
+
+
+def test_three_distinct_readers_hide_a_comment(comment):
+    flag(Reader("203.0.113.71"), comment)
+    flag(Reader("203.0.113.72"), comment)
+    assert status(comment) == "approved"
+    flag(Reader("203.0.113.73"), comment)
+    hidden = Comment.objects.get(pk=comment.pk)
+    assert hidden.status == "pending" and hidden.status_reason == "Reported by readers (3)."
+
+
+def test_an_account_and_its_signed_out_self_count_once(comment, django_user_model):
+    ModerationRules.objects.update_or_create(defaults={"reports_to_hide": 2})
+    flag(signed_in(account(django_user_model, "sam"), "203.0.113.80"), comment)
+    flag(Reader("203.0.113.80"), comment)  # signed out, from the same address
+    assert status(comment) == "approved"
+    flag(signed_in(account(django_user_model, "tia"), "203.0.113.80"), comment)
+    assert status(comment) == "pending"  # two accounts are two readers, wherever they are
+
+
+def test_a_trusted_reporter_counts_as_configured(comment, django_user_model, other_comment):
+    rules, _ = ModerationRules.objects.update_or_create(
+        defaults={"reports_to_hide": 3, "trusted_report_weight": 2}
+    )
+    flag(signed_in(account(django_user_model, "tr", trusted=True), "203.0.113.90"), comment)
+    assert status(comment) == "approved"  # 2 of 3
+    flag(Reader("203.0.113.91"), comment)
+    assert status(comment) == "pending"
+
+    rules.trusted_report_weight = 3
+    rules.save()
+    flag(signed_in(account(django_user_model, "tr2", trusted=True), "203.0.113.92"), other_comment)
+    assert status(other_comment) == "pending"  # alone
+
+
+def test_a_history_of_approved_comments_makes_a_trusted_reporter(
+    comment, other_comment, article, django_user_model
+):
+    ModerationRules.objects.update_or_create(
+        defaults={
+            "reports_to_hide": 2,
+            "trusted_report_weight": 2,
+            "trusted_after_approved_comments": 3,
+        }
+    )
+    regular = signed_in(account(django_user_model, "reg"), "203.0.113.95")
+    for n in range(2):
+        regular.comment(article, f"Comment {n}.")
+    flag(regular, comment)
+    assert status(comment) == "approved"  # two approved comments: not yet trusted
+
+    regular.comment(article, "The third.")
+    flag(regular, other_comment)
+    assert status(other_comment) == "pending"
+
+
+def test_reports_from_a_banned_reader_count_for_nothing(comment):
+    from broadsheet.engagement.identity import keyed_hash
+
+    ModerationRules.objects.update_or_create(defaults={"reports_to_hide": 2})
+    Ban.objects.create(kind="address", value=keyed_hash("address", "192.0.2.66"), shadow=True)
+    assert flag(Reader("192.0.2.66"), comment).status_code == 201  # told nothing
+    flag(Reader("203.0.113.97"), comment)
+    assert status(comment) == "approved"

@@ -49,6 +49,37 @@ def test_a_guests_first_comment_is_held_until_one_is_approved(article):
     assert status_of(post(Reader("198.51.100.7"), article, "Hi", "other@example.org")) == "pending"
 
 
+def test_an_approved_guests_email_typed_by_someone_else_is_still_held(article):
+    """Anyone can type an email: being known is the approved guest's own cookie, not
+    the address they gave."""
+    from broadsheet.engagement.services import approve_comment
+
+    known = Reader("198.51.100.8")
+    approve_comment(post(known, article, "Hello.", "known@example.org").json()["id"])
+    assert status_of(post(known, article, "Back again.", "known@example.org")) == "approved"
+
+    impostor = Reader("198.51.100.8")  # the same network, but not the same browser
+    for email in ("known@example.org", "Known@Example.org", "known+x@example.org"):
+        assert status_of(post(impostor, article, "Buy my stuff.", email)) == "pending"
+    # The known guest stays known whatever email they type next.
+    assert status_of(post(known, article, "New address.", "new@example.org")) == "approved"
+
+
+def test_a_signed_in_reader_is_not_held_and_makes_no_guest_known(article, django_user_model):
+    from allauth.account.models import EmailAddress
+
+    user = django_user_model.objects.create_user("vera", "vera@example.org", "pw-long-enough")
+    EmailAddress.objects.create(user=user, email="vera@example.org", primary=True, verified=True)
+    vera = Reader("198.51.100.9")
+    vera.client.force_login(user)
+    signed_in = vera.post(f"/api/v1/articles/{article.pk}/comments", {"body": "As myself."})
+    assert status_of(signed_in) == "approved"
+    # A guest typing Vera's verified email is a stranger, held like any other.
+    assert status_of(post(Reader("198.51.100.10"), article, "Hi", "vera@example.org")) == (
+        "pending"
+    )
+
+
 def test_the_first_comment_rule_can_be_switched_off(article, rules):
     assert status_of(post(Reader(), article, "Hello.")) == "approved"
 
@@ -114,6 +145,35 @@ def test_bans_by_account_email_and_address_and_their_expiry(article, rules, djan
     Ban.objects.filter(kind="email").update(expires_at=timezone.now() - timedelta(minutes=1))
     assert post(Reader("192.0.2.1"), article, "Back.", "troll@example.org").status_code == 201
     assert Comment.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("banned", "typed"),
+    [
+        ("troll@example.org", "Troll@Example.ORG"),
+        ("troll@example.org", "troll+again@example.org"),
+        ("troll@example.org", " TROLL+x+y@example.org "),
+        ("jane.doe@gmail.com", "janedoe@gmail.com"),
+        ("jane.doe@gmail.com", "J.a.n.e.D.o.e+news@googlemail.com"),
+    ],
+)
+def test_an_email_ban_holds_whatever_case_tag_or_gmail_dots(article, rules, banned, typed):
+    Ban.objects.create(kind="email", value=banned)
+    refused = post(Reader(), article, "Me again.", typed)
+    assert refused.status_code == 403
+    assert Comment.objects.count() == 0
+
+
+def test_a_ban_from_the_queue_covers_the_authors_other_spellings(article, rules, moderator):
+    from broadsheet.moderation import services
+
+    first = post(Reader("192.0.2.60"), article, "Rude.", "Troll+one@Example.org")
+    services.moderate(moderator=moderator, comment_ids=[first.json()["id"]], action="ban")
+    assert Ban.objects.get(kind="email").value == "troll@example.org"
+    again = post(Reader("192.0.2.61"), article, "Rude again.", "troll+two@example.org")
+    assert again.status_code == 403
+    # Other people at the same domain are not caught.
+    assert post(Reader("192.0.2.62"), article, "Hello.", "trolley@example.org").status_code == 201
 
 
 def test_a_shadow_ban_shows_comments_to_their_author_only(article, rules):

@@ -26,7 +26,7 @@ def confirmed_subscriber(reader, article, smtp_inbox, queue, email=ALICE, kind="
     queue.run()
     confirm = link(to(smtp_inbox, email)[-1], "confirm")
     assert Client().post(confirm).status_code == 200
-    assert Address.objects.get(email=email).confirmed
+    assert Subscription.objects.get(address__email=email, kind=kind).active
 
 
 def test_confirmation_by_email_and_a_button(article, make_reader, smtp_inbox, queue):
@@ -43,10 +43,10 @@ def test_confirmation_by_email_and_a_button(article, make_reader, smtp_inbox, qu
     # A mail scanner following the link confirms nothing: only the button's POST does.
     page = Client().get(confirm)
     assert page.status_code == 200 and b"<button" in page.content
-    assert not Address.objects.get(email=ALICE).confirmed
+    assert not Subscription.objects.get(address__email=ALICE).active
     done = Client().post(confirm)
     assert done.status_code == 200 and b"Harbour talks" in done.content
-    assert Address.objects.get(email=ALICE).confirmed
+    assert Subscription.objects.get(address__email=ALICE).active
 
     forged = Client().post(confirm[:-6] + "xxxxx/")
     assert forged.status_code == 400 and b"not valid" in forged.content
@@ -265,6 +265,11 @@ def test_bad_requests_are_400_and_change_nothing(article, make_reader, queue):
         assert response.status_code == 400, payload
         assert field in response.json()["errors"], response.json()
     assert not Subscription.objects.exists() and not Address.objects.exists()
+    for article_id in (True, str(article.pk), float(article.pk)):  # not lax: JSON integers
+        payload = {"article": article_id, "email": ALICE, "kind": "comments"}
+        response = reader.post("/api/v1/subscriptions", payload)
+        assert response.status_code == 400 and "valid integer" in response.json()["detail"]
+    assert not Subscription.objects.exists()
     no_token = Client(enforce_csrf_checks=True).post(
         "/api/v1/subscriptions",
         {"article": article.pk, "email": ALICE, "kind": "comments"},
