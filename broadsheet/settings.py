@@ -274,6 +274,9 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
+# allauth's rate limits (sign-in attempts among them) count the reader's address as our
+# own limits do, through TRUSTED_PROXIES (see broadsheet/engagement/accounts.py).
+ACCOUNT_ADAPTER = "broadsheet.engagement.accounts.AccountAdapter"
 LOGIN_REDIRECT_URL = "/"
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 
