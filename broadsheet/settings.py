@@ -47,6 +47,8 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+SOCIAL_PROVIDERS = env_list("SOCIAL_PROVIDERS")
+
 INSTALLED_APPS = [
     "broadsheet.newsroom",
     "broadsheet.engagement",
@@ -84,10 +86,13 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
-    *[f"allauth.socialaccount.providers.{name}" for name in env_list("SOCIAL_PROVIDERS")],
+    *[f"allauth.socialaccount.providers.{name}" for name in SOCIAL_PROVIDERS],
 ]
 
 MIDDLEWARE = [
+    # Outermost: a nonce for each request and the policy on every response, those from
+    # the page cache included (broadsheet/csp.py).
+    "broadsheet.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions, CSRF and auth: a cached page for an anonymous reader skips them.
@@ -118,6 +123,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
+                "broadsheet.csp.nonce",
             ],
         },
     },
@@ -258,7 +264,9 @@ SECURE_PROXY_SSL_HEADER = (
 )
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
-X_FRAME_OPTIONS = "SAMEORIGIN"
+# Nothing may frame the site; Wagtail's preview views allow the admin itself
+# (SAMEORIGIN), and the Content-Security-Policy follows them (broadsheet/csp.py).
+X_FRAME_OPTIONS = "DENY"
 
 # Reader accounts (django-allauth): email sign-up with verification, email login. The
 # username is the public display name; an email address is never shown to readers.
