@@ -17,6 +17,17 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def start_serve(env: dict, port: int, workers: int) -> subprocess.Popen:
+    """`broadsheet serve` on loopback; the caller stops it in a `finally`."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "broadsheet", "serve", "--port", str(port)]
+        + ["--workers", str(workers)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
 def test_serve_runs_gunicorn_workers_that_answer(tmp_path):
     port = free_port()
     env = {
@@ -27,12 +38,7 @@ def test_serve_runs_gunicorn_workers_that_answer(tmp_path):
         "STATIC_ROOT": str(settings.STATIC_ROOT),  # collected at the start of the test run
         "ALLOWED_HOSTS": "127.0.0.1",
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "broadsheet", "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    server = start_serve(env, port, workers=2)
     try:
         body = b""
         for _ in range(150):  # bounded: at most about 15 s for the workers to boot
@@ -143,12 +149,7 @@ def test_the_sign_in_throttle_holds_across_the_workers_of_broadsheet_serve(tmp_p
     env = serve_env(tmp_path)
     migrated_database(tmp_path, env)
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "broadsheet", "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    server = start_serve(env, port, workers=2)
     try:
         wait_until_up(server, port)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/") as response:
