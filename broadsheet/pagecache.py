@@ -42,6 +42,8 @@ from django.core import signing
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
+from broadsheet import csp
+
 log = logging.getLogger(__name__)
 
 DEPENDS = "X-Broadsheet-Depends"  # internal: set by views, removed before sending
@@ -255,7 +257,8 @@ class AnonymousPageCacheMiddleware:
         ):
             return self._finish(self._private(self.get_response(request)), cached=None)
         if entry and _versions(entry["depends"]) == entry["versions"]:
-            response = HttpResponse(entry["content"], status=entry["status"])
+            content = csp.reissue_nonce(entry["content"], entry.get("nonce", ""), request)
+            response = HttpResponse(content, status=entry["status"])
             for name, value in entry["headers"]:
                 response[name] = value
             if entry.get("unless"):
@@ -285,6 +288,8 @@ class AnonymousPageCacheMiddleware:
                 "versions": versions,
                 "expires": time.time() + settings.PAGE_CACHE_SECONDS,
                 "unless": response.get(UNLESS, "").split(),
+                # The scripts' nonce, replaced by each response's own when served.
+                "nonce": getattr(request, "csp_nonce", ""),
             }
             cache.set(key, entry, timeout=settings.PAGE_CACHE_SECONDS)
             local_entries.put(key, entry)

@@ -47,6 +47,8 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+SOCIAL_PROVIDERS = env_list("SOCIAL_PROVIDERS")
+
 INSTALLED_APPS = [
     "broadsheet.newsroom",
     "broadsheet.engagement",
@@ -84,10 +86,13 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
-    *[f"allauth.socialaccount.providers.{name}" for name in env_list("SOCIAL_PROVIDERS")],
+    *[f"allauth.socialaccount.providers.{name}" for name in SOCIAL_PROVIDERS],
 ]
 
 MIDDLEWARE = [
+    # Outermost: a nonce for each request and the policy on every response, those from
+    # the page cache included (broadsheet/csp.py).
+    "broadsheet.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions, CSRF and auth: a cached page for an anonymous reader skips them.
@@ -118,6 +123,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
+                "broadsheet.csp.nonce",
             ],
         },
     },
@@ -251,14 +257,30 @@ STORAGES = {
 MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 
-# Behind TLS in production; harmless on the dev server.
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG and env_bool("SECURE_COOKIES", True)
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
+# Behind a TLS proxy (BEHIND_TLS_PROXY=1, the production set-up): trust its
+# X-Forwarded-Proto, redirect plain HTTP to HTTPS (except /healthz, which load balancers
+# poll over plain HTTP), send HSTS and keep cookies to HTTPS. Harmless off for the dev
+# server. Cookies are Secure whenever DEBUG is off, unless SECURE_COOKIES=0.
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
+SECURE_SSL_REDIRECT = BEHIND_TLS_PROXY
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool(
+    "SECURE_COOKIES", BEHIND_TLS_PROXY or not DEBUG
 )
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600 if BEHIND_TLS_PROXY else 0))
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Asking browsers to hard-code HTTPS for the domain (hstspreload.org) is the owner's
+# decision, slow to undo: off unless chosen, and Django's reminder about it silenced.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
-X_FRAME_OPTIONS = "SAMEORIGIN"
+# Nothing may frame the site; Wagtail's preview views allow the admin itself
+# (SAMEORIGIN), and the Content-Security-Policy follows them (broadsheet/csp.py).
+X_FRAME_OPTIONS = "DENY"
 
 # Reader accounts (django-allauth): email sign-up with verification, email login. The
 # username is the public display name; an email address is never shown to readers.
@@ -274,6 +296,9 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
+# allauth's rate limits (sign-in attempts among them) count the reader's address as our
+# own limits do, through TRUSTED_PROXIES (see broadsheet/engagement/accounts.py).
+ACCOUNT_ADAPTER = "broadsheet.engagement.accounts.AccountAdapter"
 LOGIN_REDIRECT_URL = "/"
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 

@@ -21,7 +21,18 @@ REGISTRY = "https://registry.npmjs.org"
 TARGET = Path(__file__).resolve().parent / "vendor_static" / "vendor"
 # package, version, {file in the tarball: name under /static/vendor/<package>/}
 PACKAGES = [
-    ("altcha", "3.2.2", {"package/dist/main/altcha.min.js": "altcha.min.js"}),
+    # The "external" build: its styles in a stylesheet and its proof-of-work worker in a
+    # file of its own, so the Content-Security-Policy needs no inline style and no blob:
+    # workers (engagement/altcha-workers.js registers the worker).
+    (
+        "altcha",
+        "3.2.2",
+        {
+            "package/dist/external/altcha.min.js": "altcha.min.js",
+            "package/dist/external/altcha.css": "altcha.css",
+            "package/dist/workers/pbkdf2.js": "pbkdf2.js",
+        },
+    ),
 ]
 
 
@@ -35,7 +46,8 @@ def _get(url: str) -> bytes:
 def fetch(package: str, version: str, files: dict[str, str]) -> None:
     destination = TARGET / package
     stamp = destination / ".version"
-    if stamp.exists() and stamp.read_text() == version:
+    wanted = " ".join([version, *sorted(files.values())])  # a new file list fetches again
+    if stamp.exists() and stamp.read_text() == wanted:
         return
     meta = json.loads(_get(f"{REGISTRY}/{package}/{version}"))
     integrity = meta["dist"]["integrity"]
@@ -51,7 +63,7 @@ def fetch(package: str, version: str, files: dict[str, str]) -> None:
             if extracted is None:
                 sys.exit(f"{package}@{version} has no {member}.")
             (destination / name).write_bytes(extracted.read())
-    stamp.write_text(version)
+    stamp.write_text(wanted)
     print(f"Fetched {package}@{version} into {destination}")
 
 

@@ -2,18 +2,23 @@
 
 Guests get a random identity cookie on their first write. We store only an HMAC of it
 (the guest key) and an HMAC of the client address, both keyed with the site secret, so
-the database holds neither a usable cookie nor an IP address.
+the database holds neither a usable cookie nor an IP address. A guest who asks us to
+remember their name, email and website keeps them in a cookie encrypted with a key
+derived from the site secret, so the browser holds them but nobody reading the cookie
+(a shared computer, a proxy's log) learns the email.
 """
 
+import base64
 import hashlib
 import hmac
 import ipaddress
+import json
 import re
 import secrets
 from dataclasses import dataclass
 
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
-from django.core import signing
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 
@@ -148,9 +153,28 @@ def remember_reader(response: HttpResponse, reader: Reader) -> HttpResponse:
     return response
 
 
+def _guest_details_cipher() -> MultiFernet:
+    """Fernet (AES-128-CBC with an HMAC-SHA256) keyed from SECRET_KEY; the keys from
+    SECRET_KEY_FALLBACKS still open cookies made before a rotation."""
+    keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    return MultiFernet(
+        [
+            Fernet(
+                base64.urlsafe_b64encode(
+                    hashlib.sha256(f"broadsheet.guest-details:{key}".encode()).digest()
+                )
+            )
+            for key in keys
+        ]
+    )
+
+
 def remember_guest_details(response: HttpResponse, name: str, email: str, url: str) -> None:
-    """Keep a guest's name, email and website for their next comment (they asked to)."""
-    value = signing.dumps({"name": name, "email": email, "url": url}, salt="guest-details")
+    """Keep a guest's name, email and website for their next comment (they asked to),
+    encrypted: the cookie cannot be read, only handed back."""
+    details = json.dumps({"name": name, "email": email, "url": url}).encode()
+    # Fernet tokens are base64url; without their "=" padding a cookie needs no quoting.
+    value = _guest_details_cipher().encrypt(details).decode().rstrip("=")
     response.set_cookie(
         GUEST_DETAILS_COOKIE,
         value,
@@ -166,11 +190,16 @@ def forget_guest_details(response: HttpResponse) -> None:
 
 
 def guest_details(request: HttpRequest) -> dict | None:
-    raw = request.COOKIES.get(GUEST_DETAILS_COOKIE)
-    if not raw:
+    """The details a guest asked us to remember, or None (no cookie, a forged or
+    expired one, or one of the older, signed-only kind, which is ignored)."""
+    raw = request.COOKIES.get(GUEST_DETAILS_COOKIE, "")
+    if not raw or len(raw) > 4096:
         return None
+    token = raw + "=" * (-len(raw) % 4)
     try:
-        details = signing.loads(raw, salt="guest-details", max_age=COOKIE_AGE)
-    except signing.BadSignature:
+        details = json.loads(_guest_details_cipher().decrypt(token.encode(), ttl=COOKIE_AGE))
+    except (InvalidToken, ValueError):
+        return None
+    if not isinstance(details, dict):
         return None
     return {key: str(details.get(key, ""))[:300] for key in ("name", "email", "url")}

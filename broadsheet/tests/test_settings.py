@@ -122,3 +122,69 @@ def test_console_script_works_from_any_folder(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+# The documented production settings (README, "Configuration"; docs/deployment.md).
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "k7Qw2-production-like-secret-9xVb4nT8rL1mZ6pH3sD0fJ5gC7yU2eA4",
+    "ALLOWED_HOSTS": "news.example.org",
+    "CSRF_TRUSTED_ORIGINS": "https://news.example.org",
+    "BASE_URL": "https://news.example.org",
+    "BEHIND_TLS_PROXY": "1",
+}
+
+
+def test_check_deploy_passes_without_a_warning_under_the_production_settings(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    env.update(
+        PRODUCTION,
+        BROADSHEET_VAR_DIR=str(tmp_path / "var"),
+        DATABASE_URL="",
+        REDIS_URL="",
+        DJANGO_SETTINGS_MODULE="broadsheet.settings",
+    )
+    result = subprocess.run(
+        [str(BROADSHEET), "check", "--deploy", "--fail-level", "WARNING"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+TLS_PROBE = """
+import django
+django.setup()
+from django.conf import settings as s
+from django.test import Client
+print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_PROXY_SSL_HEADER)
+client = Client()
+plain = client.get("/feed/")
+print(plain.status_code, plain.get("Location"))
+print(client.get("/healthz").status_code)
+secure = client.get("/healthz", HTTP_X_FORWARDED_PROTO="https")
+print(secure.get("Strict-Transport-Security"))
+"""
+
+
+def test_behind_the_tls_proxy_http_is_redirected_and_hsts_sent(tmp_path):
+    result = run_python(TLS_PROBE, tmp_path, **{**PRODUCTION, "ALLOWED_HOSTS": "testserver"})
+    assert result.returncode == 0, result.stderr
+    cookies, redirect, health, hsts = result.stdout.strip().splitlines()
+    assert cookies == "True True ('HTTP_X_FORWARDED_PROTO', 'https')"
+    assert redirect == "301 https://testserver/feed/"
+    assert health == "200"  # load balancers poll /healthz over plain HTTP
+    assert hsts == "max-age=31536000; includeSubDomains"
+
+
+def test_without_the_tls_proxy_nothing_is_redirected(tmp_path):
+    result = run_python(TLS_PROBE, tmp_path, SECRET_KEY="x", DEBUG="1")
+    assert result.returncode == 0, result.stderr
+    cookies, redirect, _, hsts = result.stdout.strip().splitlines()
+    assert cookies == "False False None"
+    assert not redirect.startswith("301")
+    assert hsts == "None"

@@ -51,6 +51,7 @@ def comment_slot(context, page):
     selectors.mark_own(earlier, reader)
     return {
         "request": request,
+        "csp_nonce": context.get("csp_nonce", ""),  # its script tags need the page's nonce
         "page_id": page.pk,
         "thread": thread,
         "sorts": list(selectors.SORT_LABELS.items()),

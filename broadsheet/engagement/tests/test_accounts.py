@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
 
 from broadsheet.engagement.models import Comment
 from broadsheet.engagement.tests.conftest import Reader, csrf_token_in
@@ -64,3 +65,35 @@ def test_sign_up_verify_by_email_sign_in_and_comment(smtp_inbox, article):
     assert created.status_code == 201
     assert Comment.objects.get().user == user
     assert "mara@example.org" not in reader.client.get(article.url).content.decode()
+
+
+PROXY = "10.0.0.2"
+
+
+def sign_in(address: str, email: str, password: str):
+    """A sign-in through the trusted proxy, from the reader at `address`."""
+    client = Client(enforce_csrf_checks=True, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=address)
+    token = csrf_token_in(client.get("/accounts/login/"))
+    return client.post(
+        "/accounts/login/",
+        {"csrfmiddlewaretoken": token, "login": email, "password": password},
+    )
+
+
+def test_failed_sign_ins_behind_the_proxy_lock_out_their_client_only(settings):
+    """allauth allows 10 failed sign-ins a minute per client address. Behind the
+    documented proxy set-up it must count the reader's address (X-Forwarded-For from a
+    trusted proxy), not the proxy's, or one guesser locks every reader out."""
+    settings.TRUSTED_PROXIES = [PROXY]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    mara = User.objects.create_user("mara", "mara@example.org", "a-long-password-for-mara")
+    mara.emailaddress_set.create(email="mara@example.org", verified=True, primary=True)
+
+    guesser = "203.0.113.66"
+    answers = [
+        sign_in(guesser, f"victim{n}@example.org", "guess").content.decode() for n in range(11)
+    ]
+    assert "Too many failed login attempts" in answers[-1]  # the guesser is stopped
+
+    signed_in = sign_in("198.51.100.5", "mara@example.org", "a-long-password-for-mara")
+    assert signed_in.status_code == 302, signed_in.content.decode()

@@ -30,7 +30,9 @@ def test_article_html_is_the_same_for_everyone_and_sets_no_cookie(article):
     html, response = cached_copy_of(article)
     again, _ = cached_copy_of(article)
 
-    assert html == again
+    # The same apart from the scripts' nonce, which each response has its own of (the
+    # page cache gives a stored copy the serving response's: broadsheet/csp.py).
+    assert re.sub(r'nonce="[^"]*"', "", html) == re.sub(r'nonce="[^"]*"', "", again)
     assert not response.cookies
     assert "csrfmiddlewaretoken" in html
     assert not re.search(r'name="csrfmiddlewaretoken" value="[^"]+"', html)

@@ -27,6 +27,8 @@ def test_the_widget_solves_the_challenge_and_the_comment_posts(site_server, chro
     with chromium() as browser:
         page = browser.new_page()
         page.on("pageerror", lambda e: problems.append(str(e)))
+        # Content-Security-Policy refusals are console errors.
+        page.on("console", lambda m: m.type == "error" and problems.append(m.text))
         page.goto(f"{site_server}/world/harbour-talks/")
         expect(page.locator("[data-comments]")).to_have_attribute("data-ready", "true")
         form = page.locator("#comment-form")

@@ -3,9 +3,18 @@
 Settings come from the environment as always; DEBUG stays off unless set. Static files
 are served by whitenoise from STATIC_ROOT, so run `broadsheet collectstatic` first (the
 command says so when the manifest is missing).
+
+Several workers must share one cache: rate limits (ours and allauth's sign-in throttle)
+and the page cache's version counters live there. The local-memory cache is one per
+process, so with it every limit would be multiplied by the number of workers and a
+comment would make a page stale in one worker only. When the cache is the default
+local-memory one, `serve` with more than one worker moves it to the database cache
+(creating its table) and says so; when CACHE_BACKEND=locmem was asked for explicitly, it
+refuses to start.
 """
 
 import os
+import subprocess
 import sys
 
 from django.conf import settings
@@ -28,6 +37,9 @@ class Command(BaseCommand):
         parser.add_argument("--access-log", action="store_true", help="Log each request.")
 
     def handle(self, *args, **options):
+        workers = max(1, options["workers"])
+        if workers > 1 and "LocMemCache" in settings.CACHES["default"]["BACKEND"]:
+            self.share_the_cache(workers)
         manifest = settings.STATIC_ROOT / "staticfiles.json"
         if not manifest.exists():
             raise CommandError(
@@ -41,7 +53,7 @@ class Command(BaseCommand):
             "--bind",
             f"{options['host']}:{options['port']}",
             "--workers",
-            str(max(1, options["workers"])),
+            str(workers),
             "--threads",
             str(max(1, options["threads"])),
             "--worker-tmp-dir",
@@ -60,7 +72,7 @@ class Command(BaseCommand):
             argv += ["--access-logfile", "-"]
         self.stdout.write(
             f"Serving on http://{options['host']}:{options['port']} "
-            f"with {options['workers']} workers (gunicorn)"
+            f"with {workers} workers (gunicorn)"
         )
         self.stdout.flush()
         # gunicorn replaces this process rather than running inside it: workers forked
@@ -68,3 +80,23 @@ class Command(BaseCommand):
         # an article 8% slower (33.8 against 31.3 ms p50) than a fresh gunicorn's; what
         # they inherited that cost this was not pinned down.
         os.execv(sys.executable, argv)  # noqa: S606
+
+    def share_the_cache(self, workers: int) -> None:
+        """Move the workers to the database cache, or refuse an explicit local-memory one
+        (see the module docstring)."""
+        if os.environ.get("CACHE_BACKEND", "").strip():
+            raise CommandError(
+                f"CACHE_BACKEND=locmem keeps a cache per process: with {workers} workers every "
+                f"rate limit (sign-in attempts included) would allow {workers} times its count "
+                "and pages would go stale in one worker only. Set REDIS_URL, or "
+                "CACHE_BACKEND=database, or serve with --workers 1."
+            )
+        os.environ["CACHE_BACKEND"] = "database"  # inherited by gunicorn and its workers
+        # This process has loaded its settings already: the table is made by a fresh one.
+        subprocess.run(  # noqa: S603 - our own console script
+            [sys.executable, "-m", "broadsheet", "createcachetable"], check=True
+        )
+        self.stdout.write(
+            f"{workers} workers share one cache: using the database cache (the local-memory "
+            "cache is per process). Set REDIS_URL for a faster shared cache."
+        )
