@@ -9,6 +9,7 @@ from broadsheet.discovery import selectors
 from broadsheet.discovery.search import SearchError, hits, search_articles
 from broadsheet.newsroom import selectors as newsroom
 from broadsheet.newsroom.models import ArticlePage
+from broadsheet.reader_input import Id, Offset
 
 router = Router(tags=["discovery"])
 
@@ -24,7 +25,7 @@ class RelatedList(Schema):
 
 
 @router.get("/articles/{article_id}/related", response=RelatedList, summary="Related articles")
-def related(request: HttpRequest, article_id: int):
+def related(request: HttpRequest, article_id: Id):
     article = newsroom.public(ArticlePage.objects.live()).filter(pk=article_id).first()
     if article is None:
         raise HttpError(404, "No such article.")
@@ -39,7 +40,7 @@ def related(request: HttpRequest, article_id: int):
 class SearchQuery(Schema):
     q: str = Field(description="Words to search for")
     limit: int = Field(10, ge=1, le=50)
-    offset: int = Field(0, ge=0)
+    offset: Offset = 0
 
 
 class SearchHit(Schema):

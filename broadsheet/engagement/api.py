@@ -28,6 +28,7 @@ from broadsheet.engagement.models import Comment
 from broadsheet.engagement.views import csrf_ok
 from broadsheet.moderation import proof_of_work
 from broadsheet.moderation.bots import form_started
+from broadsheet.reader_input import Id, Offset, PageNumber
 
 router = Router(tags=["comments"])
 
@@ -78,9 +79,7 @@ class Session(Schema):
 
 
 class SessionQuery(Schema):
-    page: int | None = Field(
-        None, ge=1, description="A page whose votes and own comments to include."
-    )
+    page: Id | None = Field(None, description="A page whose votes and own comments to include.")
 
 
 @router.get("/session", response=Session, summary="Who is reading, and a CSRF token")
@@ -137,7 +136,7 @@ class CommentPage(Schema):
 
 class ThreadQuery(Schema):
     sort: Literal["newest", "oldest", "top", "hot"] = "newest"
-    page: int = Field(1, ge=1)
+    page: PageNumber = 1
 
 
 def _serialize(comment: Comment) -> dict:
@@ -169,7 +168,7 @@ def _commentable_page(page_id: int) -> Page:
 
 @router.get("/articles/{article_id}/comments", response=CommentPage, summary="A page of threads")
 def list_comments(
-    request: HttpRequest, response: HttpResponse, article_id: int, query: Query[ThreadQuery]
+    request: HttpRequest, response: HttpResponse, article_id: Id, query: Query[ThreadQuery]
 ):
     page = _commentable_page(article_id)
     reader = reader_for(request)
@@ -193,14 +192,14 @@ class QuoteIn(Schema):
     exact: str
     prefix: str = ""
     suffix: str = ""
-    start: int | None = Field(None, ge=0)
-    end: int | None = Field(None, ge=0)
+    start: Offset | None = None
+    end: Offset | None = None
 
 
 class CommentIn(Schema):
     body: str
     quote: QuoteIn | None = None
-    parent: int | None = None
+    parent: Id | None = None
     author_name: str = ""
     author_email: str = ""
     author_url: str = ""
@@ -226,7 +225,7 @@ class Created(Schema):
     "/articles/{article_id}/comments", response={201: Created}, summary="Post a comment or reply"
 )
 def create_comment(
-    request: HttpRequest, response: HttpResponse, article_id: int, payload: CommentIn
+    request: HttpRequest, response: HttpResponse, article_id: Id, payload: CommentIn
 ):
     _require_csrf(request)
     reader = reader_for(request, create=True)
@@ -266,7 +265,7 @@ class VoteOut(Schema):
 
 
 @router.post("/comments/{comment_id}/vote", response=VoteOut, summary="Vote on a comment")
-def vote(request: HttpRequest, response: HttpResponse, comment_id: int, payload: VoteIn):
+def vote(request: HttpRequest, response: HttpResponse, comment_id: Id, payload: VoteIn):
     _require_csrf(request)
     reader = reader_for(request, create=True)
     try:
@@ -282,7 +281,7 @@ class EditIn(Schema):
 
 
 @router.patch("/comments/{comment_id}", response=CommentOut, summary="Edit your comment")
-def edit_comment(request: HttpRequest, comment_id: int, payload: EditIn):
+def edit_comment(request: HttpRequest, comment_id: Id, payload: EditIn):
     _require_csrf(request)
     try:
         comment = services.edit_comment(
@@ -295,7 +294,7 @@ def edit_comment(request: HttpRequest, comment_id: int, payload: EditIn):
 
 
 @router.delete("/comments/{comment_id}", response={204: None}, summary="Delete your comment")
-def delete_comment(request: HttpRequest, comment_id: int):
+def delete_comment(request: HttpRequest, comment_id: Id):
     _require_csrf(request)
     try:
         services.delete_comment(comment_id=comment_id, reader=reader_for(request))
@@ -325,14 +324,14 @@ def _rateable_page(page_id: int) -> Page:
 
 
 @router.get("/articles/{article_id}/rating", response=RatingOut, summary="An article's rating")
-def get_rating(request: HttpRequest, response: HttpResponse, article_id: int):
+def get_rating(request: HttpRequest, response: HttpResponse, article_id: Id):
     page = _rateable_page(article_id)
     add_never_cache_headers(response)
     return selectors.rating_summary(page.pk, reader_for(request)).__dict__
 
 
 @router.post("/articles/{article_id}/rating", response=RatingOut, summary="Rate an article")
-def rate(request: HttpRequest, response: HttpResponse, article_id: int, payload: RatingIn):
+def rate(request: HttpRequest, response: HttpResponse, article_id: Id, payload: RatingIn):
     _require_csrf(request)
     reader = reader_for(request, create=True)
     try:
@@ -358,7 +357,7 @@ class AnnotationOut(Schema):
     response=list[AnnotationOut],
     summary="Passages readers commented on",
 )
-def list_annotations(request: HttpRequest, article_id: int):
+def list_annotations(request: HttpRequest, article_id: Id):
     page = _commentable_page(article_id)
     return [
         {

@@ -9,6 +9,7 @@ from broadsheet.engagement.identity import reader_for, remember_reader
 from broadsheet.engagement.services import Throttled
 from broadsheet.moderation import services
 from broadsheet.moderation.models import Report
+from broadsheet.reader_input import Id
 
 router = Router(tags=["moderation"])
 
@@ -30,7 +31,7 @@ class FlagOut(Schema):
     description=f"reason: one of {', '.join(Report.Reason.values)}. A second report by "
     "the same reader changes nothing (200).",
 )
-def flag(request: HttpRequest, response: HttpResponse, comment_id: int, payload: FlagIn):
+def flag(request: HttpRequest, response: HttpResponse, comment_id: Id, payload: FlagIn):
     _require_csrf(request)
     reader = reader_for(request, create=True)
     try:

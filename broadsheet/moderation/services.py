@@ -16,9 +16,11 @@ from broadsheet.engagement.identity import Reader
 from broadsheet.engagement.models import Comment
 from broadsheet.moderation import spam
 from broadsheet.moderation.models import Ban, ModerationAction, ModerationRules, Report, SpamFilter
+from broadsheet.reader_input import whole_number
 
 Action = ModerationAction.Action
 Status = Comment.Status
+MAX_BAN_DAYS = 3650  # ten years; longer is a ban for good (no days)
 RETRAIN_EVERY = 10  # decisions between trainings of the spam filter
 REPORTED = "Reported by readers"
 
@@ -65,10 +67,19 @@ def author_identities(comment: Comment) -> list[tuple[str, str]]:
 def moderate(
     *, moderator, comment_ids: list[int], action: str, reason: str = "", shadow=False, days=None
 ) -> int:
-    """Apply one action to several comments (the queue's bulk actions use this too)."""
+    """Apply one action to several comments (the queue's bulk actions use this too). A ban
+    lasts `days` (a whole number from 1 to MAX_BAN_DAYS, as a form gives it or an int),
+    or for good when None. Raises ValueError, having changed nothing, for an unknown
+    action or a ban's length that is not such a number."""
     require_moderator(moderator)
     if action not in (Action.APPROVE, Action.SPAM, Action.REMOVE, Action.BAN, Action.DISMISS):
         raise ValueError(f"Unknown action {action!r}.")
+    if action == Action.BAN and days is not None:
+        days = whole_number(days, low=1, high=MAX_BAN_DAYS)
+        if days is None:
+            raise ValueError(
+                f"A ban lasts 1 to {MAX_BAN_DAYS:,} days; leave the days empty to ban for good."
+            )
     done = 0
     for comment in Comment.objects.filter(pk__in=comment_ids).order_by("pk"):
         if action == Action.APPROVE:

@@ -7,13 +7,14 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from broadsheet.newsroom import selectors
+from broadsheet.reader_input import Offset
 
 router = Router(tags=["articles"])
 
 
 class ArticlePaging(Schema):
     limit: int = Field(20, ge=1, le=100, description="How many articles, 1 to 100.")
-    offset: int = Field(0, ge=0, description="How many of the newest to skip.")
+    offset: Offset = Field(0, description="How many of the newest to skip.")
 
 
 class ArticleSummary(Schema):

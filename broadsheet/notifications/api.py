@@ -13,12 +13,13 @@ from pydantic import Field
 from broadsheet.engagement.api import ApiError, _require_csrf
 from broadsheet.engagement.identity import client_hash
 from broadsheet.notifications import services
+from broadsheet.reader_input import Id
 
 router = Router(tags=["notifications"])
 
 
 class SubscriptionIn(Schema):
-    article: int = Field(description="The article's id.")
+    article: Id = Field(description="The article's id.")
     email: str | None = Field(None, description="For guests; accounts use their verified email.")
     kind: Literal["comments", "replies"]
 
@@ -76,7 +77,7 @@ def my_subscriptions(request: HttpRequest):
 
 
 @router.delete("/subscriptions/{subscription_id}", response={204: None}, summary="Unsubscribe")
-def end(request: HttpRequest, subscription_id: int):
+def end(request: HttpRequest, subscription_id: Id):
     _require_csrf(request)
     try:
         services.end_for_user(_signed_in(request), subscription_id)
