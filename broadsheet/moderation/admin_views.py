@@ -18,7 +18,7 @@ from wagtail.models import Page
 from broadsheet.engagement.models import Comment
 from broadsheet.moderation import services, spam
 from broadsheet.moderation.models import Ban, ModerationAction, Report
-from broadsheet.reader_input import whole_number
+from broadsheet.reader_input import single_line, whole_number
 
 TABS = {
     "held": "Held",
@@ -57,7 +57,7 @@ def queue_filter(params) -> tuple[dict, Q]:
         )
     else:
         q = Q(status=Comment.Status.PENDING) & ~Q(status_reason__startswith=services.REPORTED)
-    article = (params.get("article") or "").strip()[:200]
+    article = single_line(params.get("article"))[:200]
     if article.isdigit() and len(article) < 12:  # a page id, as links from elsewhere give
         chosen["article"] = article
         q &= Q(page_id=int(article))
@@ -69,7 +69,7 @@ def queue_filter(params) -> tuple[dict, Q]:
     if section:
         chosen["section"] = section.pk
         q &= Q(page__path__startswith=section.path) & ~Q(page_id=section.pk)
-    reason = (params.get("reason") or "").strip()[:100]
+    reason = single_line(params.get("reason"))[:100]
     if reason:
         chosen["reason"] = reason
         q &= Q(status_reason__icontains=reason) | Q(Exists(reports.filter(reason=reason)))
@@ -150,7 +150,7 @@ def _act(request: HttpRequest, moderator) -> HttpResponse:
             moderator=moderator,
             comment_ids=ids,
             action=action,
-            reason=request.POST.get("reason", "").strip(),
+            reason=request.POST.get("reason", ""),
             shadow=bool(request.POST.get("shadow")),
             days=request.POST.get("days", "").strip() or None,  # none: a ban for good
         )

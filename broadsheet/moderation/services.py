@@ -16,7 +16,7 @@ from broadsheet.engagement.identity import Reader
 from broadsheet.engagement.models import Comment
 from broadsheet.moderation import spam
 from broadsheet.moderation.models import Ban, ModerationAction, ModerationRules, Report, SpamFilter
-from broadsheet.reader_input import whole_number
+from broadsheet.reader_input import clean_text, whole_number
 
 Action = ModerationAction.Action
 Status = Comment.Status
@@ -40,7 +40,7 @@ def _record(moderator, action: str, comment=None, target: str = "", reason: str 
         action=action,
         comment=comment,
         target=target or (f"comment {comment.pk}" if comment else ""),
-        reason=reason[:300],
+        reason=clean_text(reason).strip()[:300],
     )
 
 
@@ -80,6 +80,7 @@ def moderate(
             raise ValueError(
                 f"A ban lasts 1 to {MAX_BAN_DAYS:,} days; leave the days empty to ban for good."
             )
+    reason = clean_text(reason).strip()
     done = 0
     for comment in Comment.objects.filter(pk__in=comment_ids).order_by("pk"):
         if action == Action.APPROVE:
@@ -131,6 +132,7 @@ class ReportError(Exception):
 def report(*, comment_id: int, reader: Reader, reason: str, note: str = "") -> bool:
     """A reader reports a comment; True when this report is new. After
     ModerationRules.reports_to_hide open reports the comment is hidden until reviewed."""
+    note = clean_text(note).strip()
     if reason not in Report.Reason.values:
         raise ReportError(f"Choose a reason: {', '.join(Report.Reason.values)}.")
     if not reader.voter:
@@ -142,7 +144,7 @@ def report(*, comment_id: int, reader: Reader, reason: str, note: str = "") -> b
     try:
         with transaction.atomic():
             Report.objects.create(
-                comment=comment, reporter=reader.voter, reason=reason, note=note.strip()[:300]
+                comment=comment, reporter=reader.voter, reason=reason, note=note[:300]
             )
     except IntegrityError:
         return False  # reported by this reader already: nothing changes
