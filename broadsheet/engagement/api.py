@@ -29,6 +29,7 @@ from broadsheet.engagement.views import csrf_ok
 from broadsheet.moderation import proof_of_work
 from broadsheet.moderation.bots import form_started
 from broadsheet.reader_input import Id, Offset, PageNumber
+from broadsheet.refusals import refusals
 
 router = Router(tags=["comments"])
 
@@ -82,7 +83,9 @@ class SessionQuery(Schema):
     page: Id | None = Field(None, description="A page whose votes and own comments to include.")
 
 
-@router.get("/session", response=Session, summary="Who is reading, and a CSRF token")
+@router.get(
+    "/session", response={200: Session, **refusals(400)}, summary="Who is reading, and a CSRF token"
+)
 def session(request: HttpRequest, response: HttpResponse, query: Query[SessionQuery]):
     """Personal state kept out of cached pages: never cached itself."""
     add_never_cache_headers(response)
@@ -166,7 +169,11 @@ def _commentable_page(page_id: int) -> Page:
     return page
 
 
-@router.get("/articles/{article_id}/comments", response=CommentPage, summary="A page of threads")
+@router.get(
+    "/articles/{article_id}/comments",
+    response={200: CommentPage, **refusals(400, 404)},
+    summary="A page of threads",
+)
 def list_comments(
     request: HttpRequest, response: HttpResponse, article_id: Id, query: Query[ThreadQuery]
 ):
@@ -222,7 +229,9 @@ class Created(Schema):
 
 
 @router.post(
-    "/articles/{article_id}/comments", response={201: Created}, summary="Post a comment or reply"
+    "/articles/{article_id}/comments",
+    response={201: Created, **refusals(400, 403, 404, 429)},
+    summary="Post a comment or reply",
 )
 def create_comment(
     request: HttpRequest, response: HttpResponse, article_id: Id, payload: CommentIn
@@ -254,7 +263,7 @@ def create_comment(
 
 
 class VoteIn(Schema):
-    value: int = Field(description="1 up, -1 down, 0 withdraws")
+    value: int = Field(ge=-1, le=1, strict=True, description="1 up, -1 down, 0 withdraws")
 
 
 class VoteOut(Schema):
@@ -264,7 +273,11 @@ class VoteOut(Schema):
     mine: int
 
 
-@router.post("/comments/{comment_id}/vote", response=VoteOut, summary="Vote on a comment")
+@router.post(
+    "/comments/{comment_id}/vote",
+    response={200: VoteOut, **refusals(400, 403, 404, 429)},
+    summary="Vote on a comment",
+)
 def vote(request: HttpRequest, response: HttpResponse, comment_id: Id, payload: VoteIn):
     _require_csrf(request)
     reader = reader_for(request, create=True)
@@ -280,7 +293,11 @@ class EditIn(Schema):
     body: str
 
 
-@router.patch("/comments/{comment_id}", response=CommentOut, summary="Edit your comment")
+@router.patch(
+    "/comments/{comment_id}",
+    response={200: CommentOut, **refusals(400, 403, 404)},
+    summary="Edit your comment",
+)
 def edit_comment(request: HttpRequest, comment_id: Id, payload: EditIn):
     _require_csrf(request)
     try:
@@ -293,7 +310,11 @@ def edit_comment(request: HttpRequest, comment_id: Id, payload: EditIn):
     return _serialize(comment)
 
 
-@router.delete("/comments/{comment_id}", response={204: None}, summary="Delete your comment")
+@router.delete(
+    "/comments/{comment_id}",
+    response={204: None, **refusals(400, 403, 404)},
+    summary="Delete your comment",
+)
 def delete_comment(request: HttpRequest, comment_id: Id):
     _require_csrf(request)
     try:
@@ -310,7 +331,7 @@ class RatingOut(Schema):
 
 
 class RatingIn(Schema):
-    stars: int = Field(description="1 to 5")
+    stars: int = Field(ge=1, le=5, strict=True, description="1 to 5")
 
 
 def _rateable_page(page_id: int) -> Page:
@@ -323,14 +344,22 @@ def _rateable_page(page_id: int) -> Page:
     return page
 
 
-@router.get("/articles/{article_id}/rating", response=RatingOut, summary="An article's rating")
+@router.get(
+    "/articles/{article_id}/rating",
+    response={200: RatingOut, **refusals(400, 403, 404)},
+    summary="An article's rating",
+)
 def get_rating(request: HttpRequest, response: HttpResponse, article_id: Id):
     page = _rateable_page(article_id)
     add_never_cache_headers(response)
     return selectors.rating_summary(page.pk, reader_for(request)).__dict__
 
 
-@router.post("/articles/{article_id}/rating", response=RatingOut, summary="Rate an article")
+@router.post(
+    "/articles/{article_id}/rating",
+    response={200: RatingOut, **refusals(400, 403, 404, 429)},
+    summary="Rate an article",
+)
 def rate(request: HttpRequest, response: HttpResponse, article_id: Id, payload: RatingIn):
     _require_csrf(request)
     reader = reader_for(request, create=True)
@@ -354,7 +383,7 @@ class AnnotationOut(Schema):
 
 @router.get(
     "/articles/{article_id}/annotations",
-    response=list[AnnotationOut],
+    response={200: list[AnnotationOut], **refusals(400, 404)},
     summary="Passages readers commented on",
 )
 def list_annotations(request: HttpRequest, article_id: Id):

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from broadsheet.newsroom import selectors
 from broadsheet.reader_input import Offset
+from broadsheet.refusals import refusals
 
 router = Router(tags=["articles"])
 
@@ -30,7 +31,9 @@ class ArticleList(Schema):
     results: list[ArticleSummary]
 
 
-@router.get("/articles", response=ArticleList, summary="Live articles, newest first")
+@router.get(
+    "/articles", response={200: ArticleList, **refusals(400)}, summary="Live articles, newest first"
+)
 def list_articles(request: HttpRequest, paging: Query[ArticlePaging]):
     count, articles = selectors.latest_articles(paging.limit, paging.offset)
     return {

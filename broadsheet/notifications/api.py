@@ -14,6 +14,7 @@ from broadsheet.engagement.api import ApiError, _require_csrf
 from broadsheet.engagement.identity import client_hash
 from broadsheet.notifications import services
 from broadsheet.reader_input import Id
+from broadsheet.refusals import refusals
 
 router = Router(tags=["notifications"])
 
@@ -44,7 +45,9 @@ def _signed_in(request: HttpRequest):
 
 
 @router.post(
-    "/subscriptions", response={202: SubscribeOut}, summary="Be emailed about new comments"
+    "/subscriptions",
+    response={202: SubscribeOut, **refusals(400, 403, 429)},
+    summary="Be emailed about new comments",
 )
 def subscribe(request: HttpRequest, payload: SubscriptionIn):
     _require_csrf(request)
@@ -62,7 +65,11 @@ def subscribe(request: HttpRequest, payload: SubscriptionIn):
     return Status(202, {"id": result.subscription.pk, "status": result.status})
 
 
-@router.get("/subscriptions", response=list[SubscriptionOut], summary="My subscriptions")
+@router.get(
+    "/subscriptions",
+    response={200: list[SubscriptionOut], **refusals(401)},
+    summary="My subscriptions",
+)
 def my_subscriptions(request: HttpRequest):
     return [
         {
@@ -76,7 +83,11 @@ def my_subscriptions(request: HttpRequest):
     ]
 
 
-@router.delete("/subscriptions/{subscription_id}", response={204: None}, summary="Unsubscribe")
+@router.delete(
+    "/subscriptions/{subscription_id}",
+    response={204: None, **refusals(400, 401, 403, 404)},
+    summary="Unsubscribe",
+)
 def end(request: HttpRequest, subscription_id: Id):
     _require_csrf(request)
     try:
