@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, settings
 
 from broadsheet.engagement import services
 from broadsheet.engagement.identity import Reader
+from broadsheet.engagement.tests.conftest import comment_to_vote_on
 from broadsheet.newsroom.tests.factories import (
     ArticlePageFactory,
     HomePageFactory,
@@ -61,29 +62,14 @@ def in_process():
 
 
 @pytest.fixture
-def seeded(db, in_process):
-    """An article with a comment and a reply, for the ids that exist (1, 2...)."""
+def seeded(db, django_user_model, in_process):
+    """An article with a guest's comment and an account's reply to it."""
     home = HomePageFactory()
     section = SectionPageFactory(parent=home, title="World", slug="world")
     article = ArticlePageFactory(parent=section, title="Harbour story", slug="harbour-story")
-    author = Reader(user=None, guest_key="g:seed", ip_hash="seed")
-    first = services.post_comment(
-        page_id=article.pk,
-        reader=author,
-        body="Well reported.",
-        author_name="Ada",
-        author_email="ada@example.org",
-        consent=True,
-    )
-    services.post_comment(
-        page_id=article.pk,
-        reader=author,
-        body="And a reply.",
-        parent_id=first.pk,
-        author_name="Ada",
-        author_email="ada@example.org",
-        consent=True,
-    )
+    first = comment_to_vote_on(article)
+    account = Reader(user=django_user_model.objects.create_user("ben"), guest_key="", ip_hash="b")
+    services.post_comment(page_id=article.pk, reader=account, body="Agreed.", parent_id=first.pk)
     return article
 
 
