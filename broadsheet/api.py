@@ -2,12 +2,15 @@
 
 Each app contributes a router from its own `api.py`; this module only assembles them
 and decides how errors look, so every endpoint answers bad input the same way: 400 with
-a message a developer can act on (django-ninja's default would be 422).
+a message a developer can act on (django-ninja's default would be 422), and every
+refusal, whatever raised it, in one shape (broadsheet.refusals.Refusal), which the
+OpenAPI document describes for each endpoint.
 """
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
-from ninja.errors import ValidationError
+from ninja.errors import HttpError, ValidationError
 
 from broadsheet.discovery.api import router as discovery_router
 from broadsheet.engagement.api import ApiError
@@ -42,6 +45,24 @@ def refused(request: HttpRequest, exc: ApiError) -> HttpResponse:
     return api.create_response(
         request, {"detail": str(exc), "errors": exc.errors}, status=exc.status_code
     )
+
+
+@api.exception_handler(HttpError)
+def other_refusal(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # django-ninja's own (and a view's plain HttpError): the same shape as ours.
+    return api.create_response(request, {"detail": str(exc), "errors": {}}, status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": "Not found.", "errors": {}}, status=404)
+
+
+@api.exception_handler(MultiPartParserError)
+def unreadable(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    # A body that claims to be a form and is not one (the CSRF check reads forms).
+    detail = "The request body could not be read: send JSON, as Content-Type says."
+    return api.create_response(request, {"detail": detail, "errors": {}}, status=400)
 
 
 @api.exception_handler(RateLimited)

@@ -9,6 +9,8 @@ from broadsheet.discovery import selectors
 from broadsheet.discovery.search import SearchError, hits, search_articles
 from broadsheet.newsroom import selectors as newsroom
 from broadsheet.newsroom.models import ArticlePage
+from broadsheet.reader_input import Id, Offset
+from broadsheet.refusals import refusals
 
 router = Router(tags=["discovery"])
 
@@ -23,8 +25,12 @@ class RelatedList(Schema):
     results: list[RelatedOut]
 
 
-@router.get("/articles/{article_id}/related", response=RelatedList, summary="Related articles")
-def related(request: HttpRequest, article_id: int):
+@router.get(
+    "/articles/{article_id}/related",
+    response={200: RelatedList, **refusals(400, 404)},
+    summary="Related articles",
+)
+def related(request: HttpRequest, article_id: Id):
     article = newsroom.public(ArticlePage.objects.live()).filter(pk=article_id).first()
     if article is None:
         raise HttpError(404, "No such article.")
@@ -37,9 +43,9 @@ def related(request: HttpRequest, article_id: int):
 
 
 class SearchQuery(Schema):
-    q: str = Field(description="Words to search for")
+    q: str = Field(min_length=1, description="Words to search for")
     limit: int = Field(10, ge=1, le=50)
-    offset: int = Field(0, ge=0)
+    offset: Offset = 0
 
 
 class SearchHit(Schema):
@@ -54,7 +60,9 @@ class SearchResults(Schema):
     results: list[SearchHit]
 
 
-@router.get("/search", response=SearchResults, summary="Search live articles")
+@router.get(
+    "/search", response={200: SearchResults, **refusals(400)}, summary="Search live articles"
+)
 def search(request: HttpRequest, query: Query[SearchQuery]):
     try:
         results, cleaned = search_articles(query.q)

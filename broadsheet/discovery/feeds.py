@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils.feedgenerator import Atom1Feed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape, format_html_join
 from taggit.models import Tag
 from wagtail.models import Site
@@ -18,8 +18,37 @@ from broadsheet.engagement import selectors as engagement
 from broadsheet.newsroom import selectors as newsroom
 from broadsheet.newsroom.models import ArticlePage, Author, PublicationSettings, SectionPage
 from broadsheet.newsroom.structured_data import LEAD_IMAGE_RENDITION, canonical_url
+from broadsheet.reader_input import clean_text
 
 ITEMS = 20
+
+
+class XmlText:
+    """A feed generator that drops what XML 1.0 cannot carry (NUL, most C0 controls)
+    from every text it writes. Django's refuses such text with an exception: one
+    comment stored with a control character (before they were cleaned at input), or a
+    headline pasted with one, would make the feed a 500 until it scrolled out."""
+
+    def write(self, outfile, encoding):
+        self.feed = {key: _xml_text(value) for key, value in self.feed.items()}
+        self.items = [{key: _xml_text(value) for key, value in item.items()} for item in self.items]
+        super().write(outfile, encoding)
+
+
+def _xml_text(value):
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, (list, tuple)):  # categories
+        return type(value)(_xml_text(part) for part in value)
+    return value
+
+
+class Rss(XmlText, Rss201rev2Feed):
+    pass
+
+
+class Atom(XmlText, Atom1Feed):
+    pass
 
 
 class TextTitles:
@@ -38,6 +67,8 @@ class TextTitles:
 
 class ArticleFeed(TextTitles, Feed):
     """The newest live articles; subclasses narrow the listing."""
+
+    feed_type = Rss
 
     def __call__(self, request, *args, **kwargs):
         self.request = request
@@ -165,6 +196,8 @@ class TagFeed(ArticleFeed):
 class CommentsFeed(TextTitles, Feed):
     """An article's newest approved comments."""
 
+    feed_type = Rss
+
     def __call__(self, request, *args, **kwargs):
         self.request = request
         return super().__call__(request, *args, **kwargs)
@@ -208,5 +241,5 @@ class CommentsFeed(TextTitles, Feed):
 
 def atom(feed_class):
     """The Atom twin of an RSS feed class."""
-    attributes = {"feed_type": Atom1Feed, "subtitle": feed_class.description}
+    attributes = {"feed_type": Atom, "subtitle": feed_class.description}
     return type(f"Atom{feed_class.__name__}", (feed_class,), attributes)

@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from broadsheet.discovery import fulltext
 from broadsheet.newsroom import selectors as newsroom
 from broadsheet.newsroom.models import ArticlePage, SectionPage
+from broadsheet.reader_input import single_line
 
 MAX_QUERY = 200
 SNIPPET = 220
@@ -33,7 +34,7 @@ class Hit:
 
 
 def clean_query(raw: str | None) -> str:
-    query = " ".join((raw or "").split())
+    query = single_line(raw)
     if not query:
         raise SearchError("Type a word or two to search for.")
     if len(query) > MAX_QUERY:

@@ -18,6 +18,7 @@ from django.views.decorators.cache import cache_control
 from broadsheet.newsroom import selectors as newsroom
 from broadsheet.newsroom.models import Author, PublicationSettings, SectionPage
 from broadsheet.newsroom.structured_data import LEAD_IMAGE_RENDITION, canonical_url
+from broadsheet.reader_input import MAX_PAGE, whole_number
 
 ARTICLES_PER_SITEMAP = 10_000
 NEWS_DAYS = 2
@@ -51,8 +52,10 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @cache_control(max_age=600)
 def articles(request: HttpRequest, number: int) -> HttpResponse:
+    if whole_number(number, low=1, high=MAX_PAGE) is None:  # its offset would overflow
+        raise Http404("No such sitemap page.")
     start = (number - 1) * ARTICLES_PER_SITEMAP
-    page = list(_articles()[start : start + ARTICLES_PER_SITEMAP]) if number >= 1 else []
+    page = list(_articles()[start : start + ARTICLES_PER_SITEMAP])
     if not page and number != 1:
         raise Http404("No such sitemap page.")
     urls = []

@@ -1,5 +1,6 @@
 from django.urls import path
 
+import broadsheet.reader_input  # noqa: F401 - registers the <id:...> URL converter
 from broadsheet.discovery import sitemaps, views
 from broadsheet.discovery.feeds import (
     ArticleFeed,
@@ -22,8 +23,8 @@ urlpatterns = [
     path("robots.txt", sitemaps.robots, name="robots"),
     path("feed/", ArticleFeed(), name="feed"),
     path("feed/atom/", atom(ArticleFeed)(), name="feed-atom"),
-    path("feed/comments/<int:article_id>/", CommentsFeed(), name="comments-feed"),
-    path("feed/comments/<int:article_id>/atom/", atom(CommentsFeed)(), name="comments-feed-atom"),
+    path("feed/comments/<id:article_id>/", CommentsFeed(), name="comments-feed"),
+    path("feed/comments/<id:article_id>/atom/", atom(CommentsFeed)(), name="comments-feed-atom"),
     path("authors/<slug:slug>/feed/", AuthorFeed(), name="author-feed"),
     path("authors/<slug:slug>/feed/atom/", atom(AuthorFeed)(), name="author-feed-atom"),
     path("tags/<slug:slug>/feed/", TagFeed(), name="tag-feed"),

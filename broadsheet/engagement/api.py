@@ -13,7 +13,7 @@ from django.utils.cache import add_never_cache_headers
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
-from pydantic import Field, StrictInt
+from pydantic import Field
 from wagtail.models import Page
 
 from broadsheet import pagecache
@@ -28,6 +28,8 @@ from broadsheet.engagement.models import Comment
 from broadsheet.engagement.views import csrf_ok
 from broadsheet.moderation import proof_of_work
 from broadsheet.moderation.bots import form_started
+from broadsheet.reader_input import Id, JsonId, JsonOffset, PageNumber
+from broadsheet.refusals import refusals
 
 router = Router(tags=["comments"])
 
@@ -78,12 +80,12 @@ class Session(Schema):
 
 
 class SessionQuery(Schema):
-    page: int | None = Field(
-        None, ge=1, description="A page whose votes and own comments to include."
-    )
+    page: Id | None = Field(None, description="A page whose votes and own comments to include.")
 
 
-@router.get("/session", response=Session, summary="Who is reading, and a CSRF token")
+@router.get(
+    "/session", response={200: Session, **refusals(400)}, summary="Who is reading, and a CSRF token"
+)
 def session(request: HttpRequest, response: HttpResponse, query: Query[SessionQuery]):
     """Personal state kept out of cached pages: never cached itself."""
     add_never_cache_headers(response)
@@ -137,7 +139,7 @@ class CommentPage(Schema):
 
 class ThreadQuery(Schema):
     sort: Literal["newest", "oldest", "top", "hot"] = "newest"
-    page: int = Field(1, ge=1)
+    page: PageNumber = 1
 
 
 def _serialize(comment: Comment) -> dict:
@@ -167,9 +169,13 @@ def _commentable_page(page_id: int) -> Page:
     return page
 
 
-@router.get("/articles/{article_id}/comments", response=CommentPage, summary="A page of threads")
+@router.get(
+    "/articles/{article_id}/comments",
+    response={200: CommentPage, **refusals(400, 404)},
+    summary="A page of threads",
+)
 def list_comments(
-    request: HttpRequest, response: HttpResponse, article_id: int, query: Query[ThreadQuery]
+    request: HttpRequest, response: HttpResponse, article_id: Id, query: Query[ThreadQuery]
 ):
     page = _commentable_page(article_id)
     reader = reader_for(request)
@@ -189,7 +195,7 @@ def list_comments(
     }
 
 
-# Numbers in request bodies are StrictInt: pydantic's lax mode reads `true` as 1, "5"
+# Numbers in request bodies are strict (JsonId, strict=True): pydantic's lax mode reads `true` as 1, "5"
 # as 5 and 5.0 as 5, so `{"stars": true}` was a star and `{"parent": true}` a reply to
 # comment 1. A JSON integer or a 400.
 
@@ -198,14 +204,14 @@ class QuoteIn(Schema):
     exact: str
     prefix: str = ""
     suffix: str = ""
-    start: StrictInt | None = Field(None, ge=0)
-    end: StrictInt | None = Field(None, ge=0)
+    start: JsonOffset | None = None
+    end: JsonOffset | None = None
 
 
 class CommentIn(Schema):
     body: str
     quote: QuoteIn | None = None
-    parent: StrictInt | None = None
+    parent: JsonId | None = None
     author_name: str = ""
     author_email: str = ""
     author_url: str = ""
@@ -228,10 +234,12 @@ class Created(Schema):
 
 
 @router.post(
-    "/articles/{article_id}/comments", response={201: Created}, summary="Post a comment or reply"
+    "/articles/{article_id}/comments",
+    response={201: Created, **refusals(400, 403, 404, 429)},
+    summary="Post a comment or reply",
 )
 def create_comment(
-    request: HttpRequest, response: HttpResponse, article_id: int, payload: CommentIn
+    request: HttpRequest, response: HttpResponse, article_id: Id, payload: CommentIn
 ):
     _require_csrf(request)
     reader = reader_for(request, create=True)
@@ -260,7 +268,7 @@ def create_comment(
 
 
 class VoteIn(Schema):
-    value: StrictInt = Field(description="1 up, -1 down, 0 withdraws")
+    value: int = Field(ge=-1, le=1, strict=True, description="1 up, -1 down, 0 withdraws")
 
 
 class VoteOut(Schema):
@@ -270,8 +278,12 @@ class VoteOut(Schema):
     mine: int
 
 
-@router.post("/comments/{comment_id}/vote", response=VoteOut, summary="Vote on a comment")
-def vote(request: HttpRequest, response: HttpResponse, comment_id: int, payload: VoteIn):
+@router.post(
+    "/comments/{comment_id}/vote",
+    response={200: VoteOut, **refusals(400, 403, 404, 429)},
+    summary="Vote on a comment",
+)
+def vote(request: HttpRequest, response: HttpResponse, comment_id: Id, payload: VoteIn):
     _require_csrf(request)
     reader = reader_for(request, create=True)
     try:
@@ -286,8 +298,12 @@ class EditIn(Schema):
     body: str
 
 
-@router.patch("/comments/{comment_id}", response=CommentOut, summary="Edit your comment")
-def edit_comment(request: HttpRequest, comment_id: int, payload: EditIn):
+@router.patch(
+    "/comments/{comment_id}",
+    response={200: CommentOut, **refusals(400, 403, 404)},
+    summary="Edit your comment",
+)
+def edit_comment(request: HttpRequest, comment_id: Id, payload: EditIn):
     _require_csrf(request)
     try:
         comment = services.edit_comment(
@@ -299,8 +315,12 @@ def edit_comment(request: HttpRequest, comment_id: int, payload: EditIn):
     return _serialize(comment)
 
 
-@router.delete("/comments/{comment_id}", response={204: None}, summary="Delete your comment")
-def delete_comment(request: HttpRequest, comment_id: int):
+@router.delete(
+    "/comments/{comment_id}",
+    response={204: None, **refusals(400, 403, 404)},
+    summary="Delete your comment",
+)
+def delete_comment(request: HttpRequest, comment_id: Id):
     _require_csrf(request)
     try:
         services.delete_comment(comment_id=comment_id, reader=reader_for(request))
@@ -316,7 +336,7 @@ class RatingOut(Schema):
 
 
 class RatingIn(Schema):
-    stars: StrictInt = Field(description="1 to 5")
+    stars: int = Field(ge=1, le=5, strict=True, description="1 to 5")
 
 
 def _rateable_page(page_id: int) -> Page:
@@ -329,15 +349,23 @@ def _rateable_page(page_id: int) -> Page:
     return page
 
 
-@router.get("/articles/{article_id}/rating", response=RatingOut, summary="An article's rating")
-def get_rating(request: HttpRequest, response: HttpResponse, article_id: int):
+@router.get(
+    "/articles/{article_id}/rating",
+    response={200: RatingOut, **refusals(400, 403, 404)},
+    summary="An article's rating",
+)
+def get_rating(request: HttpRequest, response: HttpResponse, article_id: Id):
     page = _rateable_page(article_id)
     add_never_cache_headers(response)
     return selectors.rating_summary(page.pk, reader_for(request)).__dict__
 
 
-@router.post("/articles/{article_id}/rating", response=RatingOut, summary="Rate an article")
-def rate(request: HttpRequest, response: HttpResponse, article_id: int, payload: RatingIn):
+@router.post(
+    "/articles/{article_id}/rating",
+    response={200: RatingOut, **refusals(400, 403, 404, 429)},
+    summary="Rate an article",
+)
+def rate(request: HttpRequest, response: HttpResponse, article_id: Id, payload: RatingIn):
     _require_csrf(request)
     reader = reader_for(request, create=True)
     try:
@@ -360,10 +388,10 @@ class AnnotationOut(Schema):
 
 @router.get(
     "/articles/{article_id}/annotations",
-    response=list[AnnotationOut],
+    response={200: list[AnnotationOut], **refusals(400, 404)},
     summary="Passages readers commented on",
 )
-def list_annotations(request: HttpRequest, article_id: int):
+def list_annotations(request: HttpRequest, article_id: Id):
     page = _commentable_page(article_id)
     return [
         {

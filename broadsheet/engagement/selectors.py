@@ -163,9 +163,14 @@ def thread_page(
     pages = max(1, math.ceil(count / size))
     page = max(1, page)
     # Ids first, from the index alone, then the rows: a deep page skips index entries,
-    # not joined rows.
-    ids = list(
-        top.order_by(*SORTS[sort]).values_list("pk", flat=True)[(page - 1) * size : page * size]
+    # not joined rows. A page past the last is empty without asking: its offset may be
+    # past what the database can count to (a reader's ?page=99999999999999999999).
+    ids = (
+        list(
+            top.order_by(*SORTS[sort]).values_list("pk", flat=True)[(page - 1) * size : page * size]
+        )
+        if page <= pages
+        else []
     )
     rows = Comment.objects.select_related("user", "annotation").in_bulk(ids) if ids else {}
     items = [rows[pk] for pk in ids if pk in rows]

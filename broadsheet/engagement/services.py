@@ -39,6 +39,7 @@ from broadsheet.moderation.verdicts import (
     judge_comment,
 )
 from broadsheet.ratelimit import Limit, RateLimited, check_all
+from broadsheet.reader_input import clean_text, single_line
 
 
 class CommentError(Exception):
@@ -152,7 +153,7 @@ def is_own(comment: Comment, reader: Reader) -> bool:
 
 
 def _validate_body(body: str, errors: dict[str, str]) -> str:
-    body = (body or "").strip()
+    body = clean_text(body).strip()
     if not body:
         errors["body"] = "Write a comment before posting."
     elif len(body) > settings.COMMENTS_MAX_LENGTH:
@@ -164,7 +165,8 @@ def _validate_body(body: str, errors: dict[str, str]) -> str:
 
 
 def _validate_guest(name, email, url, consent, errors) -> tuple[str, str, str]:
-    name, email, url = (name or "").strip(), (email or "").strip(), (url or "").strip()
+    # A name is one line: it goes into email subjects, feeds and headings.
+    name, email, url = single_line(name), clean_text(email).strip(), clean_text(url).strip()
     if not name:
         errors["author_name"] = "Give a name to comment as a guest."
     elif len(name) > 80:

@@ -18,12 +18,14 @@ from wagtail.models import Page
 from broadsheet.engagement.models import Comment
 from broadsheet.moderation import services, spam
 from broadsheet.moderation.models import Ban, ModerationAction, Report
+from broadsheet.reader_input import single_line, whole_number
 
 TABS = {
     "held": "Held",
     "reported": "Reported",
     "spam": "Spam",
 }
+OLDEST_DAYS = 36_500  # "older than" a century: every comment; more is ignored
 ACTIONS = {
     "approve": "Approve",
     "spam": "Mark as spam",
@@ -37,13 +39,6 @@ def _moderator(request: HttpRequest):
     if not services.can_moderate(request.user):
         raise PermissionDenied("Only moderators can see the moderation queue.")
     return request.user
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def queue_filter(params) -> tuple[dict, Q]:
@@ -62,23 +57,23 @@ def queue_filter(params) -> tuple[dict, Q]:
         )
     else:
         q = Q(status=Comment.Status.PENDING) & ~Q(status_reason__startswith=services.REPORTED)
-    article = (params.get("article") or "").strip()[:200]
+    article = single_line(params.get("article"))[:200]
     if article.isdigit() and len(article) < 12:  # a page id, as links from elsewhere give
         chosen["article"] = article
         q &= Q(page_id=int(article))
     elif article:  # words of its headline, as a moderator types them
         chosen["article"] = article
         q &= Q(page__title__icontains=article)
-    section_id = _int(params.get("section"))
+    section_id = whole_number(params.get("section"), low=1)
     section = Page.objects.filter(pk=section_id).first() if section_id else None
     if section:
         chosen["section"] = section.pk
         q &= Q(page__path__startswith=section.path) & ~Q(page_id=section.pk)
-    reason = (params.get("reason") or "").strip()[:100]
+    reason = single_line(params.get("reason"))[:100]
     if reason:
         chosen["reason"] = reason
         q &= Q(status_reason__icontains=reason) | Q(Exists(reports.filter(reason=reason)))
-    days = _int(params.get("older_than_days"))
+    days = whole_number(params.get("older_than_days"), low=1, high=OLDEST_DAYS)
     if days:
         chosen["older_than_days"] = days
         q &= Q(created_at__lte=timezone.now() - timedelta(days=days))
@@ -141,23 +136,27 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 def _act(request: HttpRequest, moderator) -> HttpResponse:
     action = request.POST.get("action", "")
-    ids = [i for i in (_int(v) for v in request.POST.getlist("comment")) if i]
+    ids = [i for i in (whole_number(v, low=1) for v in request.POST.getlist("comment")) if i]
     one = request.POST.get("one", "")  # a row's own button: "approve:12"
     if ":" in one:
         action, single = one.split(":", 1)
-        ids = [i for i in [_int(single)] if i]
+        ids = [i for i in [whole_number(single, low=1)] if i]
     back = redirect(f"{request.path}?{request.POST.get('query', '')}")
     if action not in ACTIONS or not ids:
         messages.error(request, "Choose one or more comments and an action.")
         return back
-    done = services.moderate(
-        moderator=moderator,
-        comment_ids=ids,
-        action=action,
-        reason=request.POST.get("reason", "").strip(),
-        shadow=bool(request.POST.get("shadow")),
-        days=_int(request.POST.get("days")),
-    )
+    try:
+        done = services.moderate(
+            moderator=moderator,
+            comment_ids=ids,
+            action=action,
+            reason=request.POST.get("reason", ""),
+            shadow=bool(request.POST.get("shadow")),
+            days=request.POST.get("days", "").strip() or None,  # none: a ban for good
+        )
+    except ValueError as error:  # a ban's length out of range: nothing was changed
+        messages.error(request, str(error))
+        return back
     messages.success(request, f"{ACTIONS[action]}: {done} comment{'s' * (done != 1)}.")
     return back
 

@@ -1,5 +1,7 @@
 """Reader API for reports: POST /api/v1/comments/{id}/flag."""
 
+from typing import Any, Literal
+
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 from ninja.responses import Status
@@ -9,12 +11,14 @@ from broadsheet.engagement.identity import reader_for, remember_reader
 from broadsheet.engagement.services import Throttled
 from broadsheet.moderation import services
 from broadsheet.moderation.models import Report
+from broadsheet.reader_input import Id
+from broadsheet.refusals import refusals
 
 router = Router(tags=["moderation"])
 
 
 class FlagIn(Schema):
-    reason: str
+    reason: Literal[tuple(Report.Reason.values)]
     note: str = ""
 
 
@@ -25,12 +29,12 @@ class FlagOut(Schema):
 
 @router.post(
     "/comments/{comment_id}/flag",
-    response={200: FlagOut, 201: FlagOut},
+    response={200: FlagOut, 201: FlagOut, **refusals(400, 403, 404, 429)},
     summary="Report a comment to the moderators",
     description=f"reason: one of {', '.join(Report.Reason.values)}. A second report by "
     "the same reader changes nothing (200).",
 )
-def flag(request: HttpRequest, response: HttpResponse, comment_id: int, payload: FlagIn):
+def flag(request: HttpRequest, response: HttpResponse, comment_id: Id, payload: FlagIn):
     _require_csrf(request)
     reader = reader_for(request, create=True)
     try:
@@ -47,7 +51,11 @@ def flag(request: HttpRequest, response: HttpResponse, comment_id: int, payload:
     return Status(200, {"reported": True, "detail": "You have reported this comment already."})
 
 
-@router.get("/altcha", summary="A proof-of-work challenge for the comment form (ALTCHA)")
+@router.get(
+    "/altcha",
+    response={200: dict[str, Any], **refusals(404)},
+    summary="A proof-of-work challenge for the comment form (ALTCHA)",
+)
 def altcha_challenge(request: HttpRequest, response: HttpResponse):
     """Only when ALTCHA_ENABLED; solved by the widget in the reader's browser."""
     from django.utils.cache import add_never_cache_headers

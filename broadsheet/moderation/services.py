@@ -16,9 +16,11 @@ from broadsheet.engagement.identity import Reader
 from broadsheet.engagement.models import Comment
 from broadsheet.moderation import bans, spam
 from broadsheet.moderation.models import Ban, ModerationAction, ModerationRules, Report, SpamFilter
+from broadsheet.reader_input import clean_text, whole_number
 
 Action = ModerationAction.Action
 Status = Comment.Status
+MAX_BAN_DAYS = 3650  # ten years; longer is a ban for good (no days)
 RETRAIN_EVERY = 10  # decisions between trainings of the spam filter
 REPORTED = "Reported by readers"
 
@@ -38,7 +40,7 @@ def _record(moderator, action: str, comment=None, target: str = "", reason: str 
         action=action,
         comment=comment,
         target=target or (f"comment {comment.pk}" if comment else ""),
-        reason=reason[:300],
+        reason=clean_text(reason).strip()[:300],
     )
 
 
@@ -65,10 +67,20 @@ def author_identities(comment: Comment) -> list[tuple[str, str]]:
 def moderate(
     *, moderator, comment_ids: list[int], action: str, reason: str = "", shadow=False, days=None
 ) -> int:
-    """Apply one action to several comments (the queue's bulk actions use this too)."""
+    """Apply one action to several comments (the queue's bulk actions use this too). A ban
+    lasts `days` (a whole number from 1 to MAX_BAN_DAYS, as a form gives it or an int),
+    or for good when None. Raises ValueError, having changed nothing, for an unknown
+    action or a ban's length that is not such a number."""
     require_moderator(moderator)
     if action not in (Action.APPROVE, Action.SPAM, Action.REMOVE, Action.BAN, Action.DISMISS):
         raise ValueError(f"Unknown action {action!r}.")
+    if action == Action.BAN and days is not None:
+        days = whole_number(days, low=1, high=MAX_BAN_DAYS)
+        if days is None:
+            raise ValueError(
+                f"A ban lasts 1 to {MAX_BAN_DAYS:,} days; leave the days empty to ban for good."
+            )
+    reason = clean_text(reason).strip()
     done = 0
     for comment in Comment.objects.filter(pk__in=comment_ids).order_by("pk"):
         if action == Action.APPROVE:
@@ -122,6 +134,7 @@ def report(*, comment_id: int, reader: Reader, reason: str, note: str = "") -> b
     until reviewed once its open reports weigh ModerationRules.reports_to_hide
     (`report_weight`): distinct readers, never one client however often it clears its
     cookies or signs in and out."""
+    note = clean_text(note).strip()
     if reason not in Report.Reason.values:
         raise ReportError(f"Choose a reason: {', '.join(Report.Reason.values)}.")
     if not reader.voter:
@@ -139,7 +152,7 @@ def report(*, comment_id: int, reader: Reader, reason: str, note: str = "") -> b
                 ip_hash=reader.ip_hash,
                 weight=reporter_weight(reader, rules),
                 reason=reason,
-                note=note.strip()[:300],
+                note=note[:300],
             )
     except IntegrityError:
         return False  # reported by this reader already: nothing changes

@@ -8,6 +8,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 
+import broadsheet.reader_input  # noqa: F401 - registers the <id:...> URL converter
 from broadsheet.moderation import admin_views, services
 
 
@@ -16,9 +17,7 @@ def register_moderation_urls():
     return [
         path("moderation/", admin_views.queue, name="moderation_queue"),
         path("moderation/log/", admin_views.log, name="moderation_log"),
-        path(
-            "moderation/bans/<int:ban_id>/lift/", admin_views.lift_ban, name="moderation_lift_ban"
-        ),
+        path("moderation/bans/<id:ban_id>/lift/", admin_views.lift_ban, name="moderation_lift_ban"),
     ]
 
 

@@ -7,13 +7,15 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from broadsheet.newsroom import selectors
+from broadsheet.reader_input import Offset
+from broadsheet.refusals import refusals
 
 router = Router(tags=["articles"])
 
 
 class ArticlePaging(Schema):
     limit: int = Field(20, ge=1, le=100, description="How many articles, 1 to 100.")
-    offset: int = Field(0, ge=0, description="How many of the newest to skip.")
+    offset: Offset = Field(0, description="How many of the newest to skip.")
 
 
 class ArticleSummary(Schema):
@@ -29,7 +31,9 @@ class ArticleList(Schema):
     results: list[ArticleSummary]
 
 
-@router.get("/articles", response=ArticleList, summary="Live articles, newest first")
+@router.get(
+    "/articles", response={200: ArticleList, **refusals(400)}, summary="Live articles, newest first"
+)
 def list_articles(request: HttpRequest, paging: Query[ArticlePaging]):
     count, articles = selectors.latest_articles(paging.limit, paging.offset)
     return {

@@ -8,17 +8,19 @@ from typing import Literal
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.responses import Status
-from pydantic import Field, StrictInt
+from pydantic import Field
 
 from broadsheet.engagement.api import ApiError, _require_csrf
 from broadsheet.engagement.identity import client_hash
 from broadsheet.notifications import services
+from broadsheet.reader_input import Id, JsonId
+from broadsheet.refusals import refusals
 
 router = Router(tags=["notifications"])
 
 
 class SubscriptionIn(Schema):
-    article: StrictInt = Field(description="The article's id (a JSON integer).")
+    article: JsonId = Field(description="The article's id (a JSON integer).")
     email: str | None = Field(None, description="For guests; accounts use their verified email.")
     kind: Literal["comments", "replies"]
 
@@ -47,7 +49,9 @@ def _signed_in(request: HttpRequest):
 
 
 @router.post(
-    "/subscriptions", response={202: SubscribeOut}, summary="Be emailed about new comments"
+    "/subscriptions",
+    response={202: SubscribeOut, **refusals(400, 403, 429)},
+    summary="Be emailed about new comments",
 )
 def subscribe(request: HttpRequest, payload: SubscriptionIn):
     _require_csrf(request)
@@ -66,7 +70,11 @@ def subscribe(request: HttpRequest, payload: SubscriptionIn):
     return Status(202, {"id": result.subscription.pk if owners else None, "status": result.status})
 
 
-@router.get("/subscriptions", response=list[SubscriptionOut], summary="My subscriptions")
+@router.get(
+    "/subscriptions",
+    response={200: list[SubscriptionOut], **refusals(401)},
+    summary="My subscriptions",
+)
 def my_subscriptions(request: HttpRequest):
     return [
         {
@@ -80,8 +88,12 @@ def my_subscriptions(request: HttpRequest):
     ]
 
 
-@router.delete("/subscriptions/{subscription_id}", response={204: None}, summary="Unsubscribe")
-def end(request: HttpRequest, subscription_id: int):
+@router.delete(
+    "/subscriptions/{subscription_id}",
+    response={204: None, **refusals(400, 401, 403, 404)},
+    summary="Unsubscribe",
+)
+def end(request: HttpRequest, subscription_id: Id):
     _require_csrf(request)
     try:
         services.end_for_user(_signed_in(request), subscription_id)

@@ -19,6 +19,7 @@ from broadsheet.engagement.rendering import excerpt
 from broadsheet.newsroom.models import PublicationSettings
 from broadsheet.notifications import tokens
 from broadsheet.notifications.models import Address, Delivery, Subscription
+from broadsheet.reader_input import single_line
 
 EXCERPT_LENGTH = 400  # characters of the comment, as plain text
 Kind = Subscription.Kind
@@ -56,7 +57,8 @@ def _message(
     about: str, address: Address, template, context, sender: str, headers=None, message_id=None
 ):
     """An email from the publication `sender` about `about` (its subject, which names the
-    publication too)."""
+    publication too). Both may hold reader or editor text (a guest's name, a headline):
+    made one line, since a line break in a header is refused (or, worse, obeyed)."""
     context = {"publication": sender, "address": address, **context}
     text = render_to_string(f"notifications/email/{template}.txt", context)
     html = render_to_string(f"notifications/email/{template}.html", context)
@@ -65,9 +67,9 @@ def _message(
         headers["Message-ID"] = message_id
     mailbox = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL
     message = EmailMultiAlternatives(
-        subject=f"{about} · {sender}",
+        subject=single_line(f"{about} · {sender}"),
         body=text,
-        from_email=formataddr((sender, mailbox)),
+        from_email=formataddr((single_line(sender), mailbox)),
         to=[address.email],
         headers=headers,
     )

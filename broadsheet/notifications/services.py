@@ -14,6 +14,7 @@ Every reader-facing write is here (views and the API only translate). The rules:
 
 import logging
 import re
+import smtplib
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -410,9 +411,22 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600, seconds))
 
 
+def permanent(error: Exception) -> bool:
+    """Whether sending can never succeed as it is, so retrying would only repeat it: the
+    server refused the message for good (a 5xx reply), or the message itself is wrong (a
+    header Django's injection guard refuses, text it cannot encode: ValueErrors). The
+    server down, a timeout or a 4xx reply are worth another try."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(500 <= code < 600 for code, _ in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return 500 <= error.smtp_code < 600
+    return isinstance(error, (ValueError, TypeError))  # BadHeaderError is a ValueError
+
+
 def send_delivery(delivery_id: int) -> str:
     """Send one delivery's email, once. On an SMTP failure the delivery is released and a
-    retry scheduled with backoff; it is marked sent only after the server accepted it."""
+    retry scheduled with backoff, unless the failure is permanent; it is marked sent
+    only after the server accepted it."""
     from broadsheet.notifications import emails
     from broadsheet.notifications.tasks import send_delivery_task
 
@@ -440,7 +454,7 @@ def send_delivery(delivery_id: int) -> str:
         Delivery.objects.filter(pk=delivery_id).update(
             attempts=attempts, last_error=str(error)[:300], claimed_until=None
         )
-        if attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
+        if permanent(error) or attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
             log.error(
                 "Giving up on delivery %s after %s attempts: %s", delivery_id, attempts, error
             )
@@ -469,7 +483,7 @@ def send_confirmation(subscription_id: int, attempt: int = 1) -> str:
         emails.confirmation(subscription).send()
     except Exception as error:
         address_id = subscription.address_id
-        if attempt >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
+        if permanent(error) or attempt >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
             log.error(
                 "Giving up on confirming %s (address %s): %s", subscription_id, address_id, error
             )

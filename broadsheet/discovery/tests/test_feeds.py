@@ -214,3 +214,38 @@ def test_reader_text_stays_text_in_comment_feeds(client, site, suffix):
     )
     [entry] = items(client, f"/feed/comments/{story.pk}/{suffix}")
     assert_text_not_markup(entry, f"Look: {ATTACK} & more")
+
+
+CONTROLS = "".join(chr(c) for c in range(32) if chr(c) not in "\t\n\r")
+
+
+@pytest.mark.parametrize("suffix", ["", "atom/"])
+def test_control_characters_never_break_a_comments_feed(client, site, suffix):
+    """XML 1.0 cannot carry most C0 control characters: one in an approved comment made
+    its article's comment feeds answer 500 until it scrolled out. They are dropped when
+    a comment is posted, and when a feed is written (for rows stored before that)."""
+    from broadsheet.engagement.models import Comment
+
+    story = site["stories"][0]
+    posted = Reader().comment(
+        story, f"Ring{CONTROLS} the bell", author_name="Bo\x1b Reyes", author_email="b@example.org"
+    )
+    comment = Comment.objects.get(pk=posted["id"])
+    assert (comment.body, comment.guest_name) == ("Ring the bell", "Bo Reyes")
+
+    older = Reader("198.51.100.9").comment(story, "Stored before.")
+    stored = CONTROLS.replace("\x00", "")  # PostgreSQL never stored a NUL (SQLite did)
+    Comment.objects.filter(pk=older["id"]).update(
+        guest_name=f"Old{stored} name", body_html=f"<p>Old{stored} words</p>"
+    )
+    feed = parse(client, f"/feed/comments/{story.pk}/{suffix}")
+    entries = {entry.link.rsplit("-", 1)[1]: entry for entry in feed.entries}
+    assert "Old name" in entries[str(older["id"])].title
+    assert "Old words" in entries[str(older["id"])].summary
+    assert "Ring the bell" in entries[str(posted["id"])].summary
+
+
+def test_control_characters_in_a_headline_never_break_the_feeds(client, site):
+    ArticlePageFactory(parent=site["world"], title="Form\x0cfeed", standfirst="Bell\x07 rings")
+    for url in ["/feed/", "/feed/atom/", "/world/feed/"]:
+        assert parse(client, url).entries[0].title == "Formfeed"

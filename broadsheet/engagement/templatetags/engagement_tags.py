@@ -4,15 +4,9 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 
 from broadsheet.engagement import rendering, selectors, services
 from broadsheet.engagement.identity import personal_reader
+from broadsheet.reader_input import page_number
 
 register = template.Library()
-
-
-def _int(value, default: int = 1) -> int:
-    try:
-        return max(1, int(value))
-    except (TypeError, ValueError):
-        return default
 
 
 _SENTINEL = "2147480011"  # an id no URL has by chance: replaced by the real one
@@ -45,7 +39,9 @@ def comment_slot(context, page):
     state = services.comments_state(page)
     query = request.GET if request else {}
     reader = personal_reader(request, page.pk)
-    thread = selectors.thread_page(page.pk, query.get("sort", ""), _int(query.get("cpage")), reader)
+    thread = selectors.thread_page(
+        page.pk, query.get("sort", ""), page_number(query.get("cpage")), reader
+    )
     earlier = selectors.earlier_version_comments(page.pk)
     selectors.mark_own(thread.comments, reader)
     selectors.mark_own(earlier, reader)
