@@ -195,9 +195,9 @@ def list_comments(
     }
 
 
-# Numbers in request bodies are strict (JsonId, strict=True): pydantic's lax mode reads `true` as 1, "5"
-# as 5 and 5.0 as 5, so `{"stars": true}` was a star and `{"parent": true}` a reply to
-# comment 1. A JSON integer or a 400.
+# Numbers in request bodies are strict (JsonId, strict=True): pydantic's lax mode reads
+# `true` as 1, "5" as 5 and 5.0 as 5, so `{"stars": true}` was a star and
+# `{"parent": true}` a reply to comment 1. A JSON integer or a 400.
 
 
 class QuoteIn(Schema):
