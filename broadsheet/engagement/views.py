@@ -177,7 +177,8 @@ def thread_fragment(request: HttpRequest, page_id: int) -> HttpResponse:
         "comments_open": state.open,
         "sorts": list(selectors.SORT_LABELS.items()),
     }
-    return _with_heading(request, TemplateResponse(request, template, context), page.pk)
+    response = TemplateResponse(request, template, context)
+    return _with_heading(request, response, page.pk, reader)
 
 
 def _refused_form(request, page, parent_id, values, error) -> HttpResponse:
@@ -424,27 +425,27 @@ def delete(request: HttpRequest, comment_id: int) -> HttpResponse:
     comment = _comment_or_404(comment_id)
     if not csrf_ok(request):
         return _confirm_page(request, comment, "delete", {})
+    reader = reader_for(request)
     try:
-        comment = services.delete_comment(comment_id=comment.pk, reader=reader_for(request))
+        comment = services.delete_comment(comment_id=comment.pk, reader=reader)
     except services.CommentError as error:
         return _refused(request, error, comment.page, comment.pk)
     if request.htmx:
         response = (
-            _comment_fragment(request, comment)
+            _comment_fragment(request, comment, reader)
             if services.has_replies(comment)
             else HttpResponse("")
         )
-        return _with_heading(request, response, comment.page_id)
+        return _with_heading(request, response, comment.page_id, reader)
     return _back_to(comment)
 
 
-def _with_heading(request, response: HttpResponse, page_id: int) -> HttpResponse:
+def _with_heading(request, response: HttpResponse, page_id: int, reader) -> HttpResponse:
     """Add the comments heading (count, and "No comments yet.") to an htmx answer that
     changed or loaded the thread, so they never disagree with what the reader sees."""
     if hasattr(response, "render"):
         response.render()
     total = selectors.comment_counts([page_id]).get(page_id, 0)
-    reader = reader_for(request)
     empty = not total and not selectors.my_comments(reader, page_id)
     heading = render_to_string(
         "engagement/heading.html", {"oob": True, "total": total, "empty": empty}, request
@@ -453,9 +454,9 @@ def _with_heading(request, response: HttpResponse, page_id: int) -> HttpResponse
     return response
 
 
-def _comment_fragment(request, comment: Comment) -> HttpResponse:
+def _comment_fragment(request, comment: Comment, reader=None) -> HttpResponse:
     """One comment re-rendered in place (after an edit or a delete), replies included."""
-    reader = reader_for(request)
+    reader = reader or reader_for(request)
     node = selectors.comment_with_replies(comment, reader)
     if node is None:
         return HttpResponse("")
