@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "broadsheet.moderation",
     "broadsheet.discovery",
     "broadsheet.notifications",
+    "broadsheet.migration",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
