@@ -13,8 +13,8 @@ from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 
 from broadsheet.discovery.api import router as discovery_router
-from broadsheet.engagement.api import ApiError
 from broadsheet.engagement.api import router as engagement_router
+from broadsheet.http import ApiError
 from broadsheet.moderation.api import router as moderation_router
 from broadsheet.newsroom.api import router as newsroom_router
 from broadsheet.notifications.api import router as notifications_router

@@ -11,7 +11,6 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils.cache import add_never_cache_headers
 from ninja import Query, Router, Schema
-from ninja.errors import HttpError
 from ninja.responses import Status
 from pydantic import Field
 from wagtail.models import Page
@@ -25,7 +24,7 @@ from broadsheet.engagement.identity import (
     remember_reader,
 )
 from broadsheet.engagement.models import Comment
-from broadsheet.engagement.views import csrf_ok
+from broadsheet.http import ApiError, require_csrf
 from broadsheet.moderation import proof_of_work
 from broadsheet.moderation.bots import form_started
 from broadsheet.reader_input import Id, JsonId, JsonOffset, PageNumber
@@ -34,23 +33,10 @@ from broadsheet.refusals import refusals
 router = Router(tags=["comments"])
 
 
-class ApiError(HttpError):
-    """An HttpError carrying a message per field, rendered by the API's error handler."""
-
-    def __init__(self, status: int, errors: dict[str, str]):
-        super().__init__(status, " ".join(errors.values()))
-        self.errors = errors
-
-
 def _raise(error: services.CommentError):
     if isinstance(error, services.Throttled):
         raise error.limited  # 429 with Retry-After, by the API's handler
     raise ApiError(error.status, error.errors)
-
-
-def _require_csrf(request: HttpRequest) -> None:
-    if not csrf_ok(request):
-        raise ApiError(403, {"csrf": "CSRF token missing or incorrect: GET /api/v1/session first."})
 
 
 class SessionUser(Schema):
@@ -241,7 +227,7 @@ class Created(Schema):
 def create_comment(
     request: HttpRequest, response: HttpResponse, article_id: Id, payload: CommentIn
 ):
-    _require_csrf(request)
+    require_csrf(request)
     reader = reader_for(request, create=True)
     try:
         fields = payload.dict()
@@ -284,7 +270,7 @@ class VoteOut(Schema):
     summary="Vote on a comment",
 )
 def vote(request: HttpRequest, response: HttpResponse, comment_id: Id, payload: VoteIn):
-    _require_csrf(request)
+    require_csrf(request)
     reader = reader_for(request, create=True)
     try:
         result = services.cast_vote(comment_id=comment_id, reader=reader, value=payload.value)
@@ -304,7 +290,7 @@ class EditIn(Schema):
     summary="Edit your comment",
 )
 def edit_comment(request: HttpRequest, comment_id: Id, payload: EditIn):
-    _require_csrf(request)
+    require_csrf(request)
     try:
         comment = services.edit_comment(
             comment_id=comment_id, reader=reader_for(request), body=payload.body
@@ -321,7 +307,7 @@ def edit_comment(request: HttpRequest, comment_id: Id, payload: EditIn):
     summary="Delete your comment",
 )
 def delete_comment(request: HttpRequest, comment_id: Id):
-    _require_csrf(request)
+    require_csrf(request)
     try:
         services.delete_comment(comment_id=comment_id, reader=reader_for(request))
     except services.CommentError as error:
@@ -366,7 +352,7 @@ def get_rating(request: HttpRequest, response: HttpResponse, article_id: Id):
     summary="Rate an article",
 )
 def rate(request: HttpRequest, response: HttpResponse, article_id: Id, payload: RatingIn):
-    _require_csrf(request)
+    require_csrf(request)
     reader = reader_for(request, create=True)
     try:
         result = services.rate_page(page_id=article_id, reader=reader, stars=payload.stars)

@@ -69,7 +69,7 @@ class Throttled(CommentError):
         self.retry_after = limited.retry_after
 
 
-def _limit(reader: Reader, action: str) -> None:
+def check_limits(reader: Reader, action: str) -> None:
     """Per identity and per keyed client address (see broadsheet.ratelimit)."""
     identity_limit, address_limit = LIMITS[action]
     try:
@@ -240,7 +240,7 @@ def post_comment(
     if errors:
         raise CommentError(errors)
 
-    _limit(reader, "comment")
+    check_limits(reader, "comment")
     email = author_email.strip().lower() if reader.user is None else ""
     verdict = judge_comment(
         text=body,
@@ -586,7 +586,7 @@ def cast_vote(*, comment_id: int, reader: Reader, value: int) -> VoteResult:
         raise CommentError({"value": "A vote is 1, -1, or 0 to withdraw."})
     if not reader.voter:
         raise Forbidden({"form": "Voting needs cookies to be enabled."})
-    _limit(reader, "vote")
+    check_limits(reader, "vote")
     for attempt in range(3):
         try:
             return _cast_vote(comment_id, reader, value)
@@ -716,7 +716,7 @@ def rate_page(*, page_id: int, reader: Reader, stars) -> RatingResult:
         raise Forbidden({"stars": reason})
     if not reader.voter:
         raise Forbidden({"form": "Rating needs cookies to be enabled."})
-    _limit(reader, "rating")
+    check_limits(reader, "rating")
     for attempt in range(3):
         try:
             return _rate(page, reader, stars)

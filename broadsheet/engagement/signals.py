@@ -9,15 +9,13 @@ from django.db import transaction
 from django.dispatch import Signal
 
 from broadsheet.engagement.models import Annotation
+from broadsheet.tasks import enqueue_on_commit
 
 
 def reanchor_on_publish(sender, instance, **kwargs) -> None:
     if not Annotation.objects.filter(page_id=instance.pk).exists():
         return
-    from broadsheet.engagement.tasks import reanchor_after_publish
-
-    page_id = instance.pk
-    transaction.on_commit(lambda: reanchor_after_publish.enqueue(page_id))
+    enqueue_on_commit("broadsheet.engagement.tasks.reanchor_after_publish", instance.pk)
 
 
 # Sent once a comment is visible to readers, after its transaction commits: on posting

@@ -11,16 +11,12 @@ That confirm step is offered only to a post that came from our own pages
 gets a 403 that repeats nothing it carried, never a page one click from publishing it.
 """
 
-from urllib.parse import urlsplit
-
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
-from django.utils.http import is_same_domain
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
@@ -35,6 +31,7 @@ from broadsheet.engagement.identity import (
     remember_reader,
 )
 from broadsheet.engagement.models import Comment
+from broadsheet.http import FROM_ELSEWHERE, csrf_ok, from_our_pages
 from broadsheet.moderation import bots
 from broadsheet.moderation.bots import form_started
 
@@ -48,52 +45,6 @@ FORM_FIELDS = (
     "form_started",
 )
 QUOTE_FIELDS = ("quote_exact", "quote_prefix", "quote_suffix", "quote_start", "quote_end")
-
-
-def csrf_ok(request: HttpRequest) -> bool:
-    """Django's own CSRF check, run by hand in views that must not fail hard on it."""
-    return CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {}) is None
-
-
-def _is_our_origin(request: HttpRequest, url: str) -> bool:
-    parts = urlsplit(url)
-    if not parts.scheme or not parts.netloc:
-        return False
-    origin = f"{parts.scheme}://{parts.netloc}".lower()
-    if origin == f"{request.scheme}://{request.get_host()}".lower():
-        return True
-    for trusted in settings.CSRF_TRUSTED_ORIGINS:  # as Django's CSRF check allows them
-        scheme, _, host = trusted.lower().partition("://")
-        if scheme == parts.scheme.lower() and is_same_domain(parts.netloc.lower(), host):
-            return True
-    return False
-
-
-def from_our_pages(request: HttpRequest) -> bool:
-    """Whether a POST came from one of our own pages, as the browser tells it: its
-    Sec-Fetch-Site, else its Origin, else its Referer. Only such a post may be answered
-    with a page that repeats what it carried, one click from doing it. A post with none
-    of the three (browsers before 2020, or a client that is not a browser) counts as
-    ours over plain HTTP only: over HTTPS, browsers send Origin or Referer unless told
-    to hide them, and Django's CSRF check refuses a post without both anyway."""
-    fetch_site = request.META.get("HTTP_SEC_FETCH_SITE", "")
-    if fetch_site == "same-origin":
-        return True
-    origin = request.META.get("HTTP_ORIGIN")
-    if origin is not None:
-        return _is_our_origin(request, origin)  # "null" (sandboxes, data: pages) is not
-    if fetch_site:
-        return False  # cross-site, same-site (another subdomain) or none (typed)
-    referer = request.META.get("HTTP_REFERER")
-    if referer:
-        return _is_our_origin(request, referer)
-    return not request.is_secure()
-
-
-FROM_ELSEWHERE = (
-    "This was sent to us from another site, so nothing was done and nothing of it is "
-    "shown here. If you meant to do it, do it from the article itself."
-)
 
 
 def _from_elsewhere(request: HttpRequest, article) -> HttpResponse:

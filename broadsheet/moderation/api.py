@@ -6,9 +6,9 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 from ninja.responses import Status
 
-from broadsheet.engagement.api import ApiError, _require_csrf
 from broadsheet.engagement.identity import reader_for, remember_reader
 from broadsheet.engagement.services import Throttled
+from broadsheet.http import ApiError, require_csrf
 from broadsheet.moderation import services
 from broadsheet.moderation.models import Report
 from broadsheet.reader_input import Id
@@ -35,7 +35,7 @@ class FlagOut(Schema):
     "the same reader changes nothing (200).",
 )
 def flag(request: HttpRequest, response: HttpResponse, comment_id: Id, payload: FlagIn):
-    _require_csrf(request)
+    require_csrf(request)
     reader = reader_for(request, create=True)
     try:
         created = services.report(

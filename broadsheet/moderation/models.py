@@ -11,7 +11,7 @@ from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
-from broadsheet.moderation.bans import canonical_email
+from broadsheet.moderation.mailboxes import canonical_email
 
 
 @register_setting(icon="warning")

@@ -9,13 +9,22 @@ then rebuilt from the rows that remain.
 
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
 
 from broadsheet.engagement import services as engagement
 from broadsheet.engagement.models import Comment, Rating, Vote
 from broadsheet.engagement.selectors import by_guest_email
 from broadsheet.moderation.models import ModerationAction, Report
+
+# The emailed links: signed, two days to use them.
+SALT = "broadsheet.moderation.privacy"
+LINK_AGE = 2 * 24 * 3600
 
 REMOVED = "[removed]"
 
@@ -172,3 +181,20 @@ def has_data(person: Person) -> bool:
             )
         )
     )
+
+
+def send_link(email: str) -> None:
+    """The email with the export and erase links (run by a task)."""
+    token = signing.dumps({"e": email}, salt=SALT, compress=True)
+    base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+    context = {
+        "site_name": settings.WAGTAIL_SITE_NAME,
+        "export_url": base + reverse("privacy_export", args=[token]),
+        "erase_url": base + reverse("privacy_erase", args=[token]),
+    }
+    message = EmailMultiAlternatives(
+        f"Your data on {settings.WAGTAIL_SITE_NAME}",
+        render_to_string("moderation/email/privacy.txt", context),
+        to=[email],
+    )
+    message.send()

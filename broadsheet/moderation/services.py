@@ -17,6 +17,7 @@ from broadsheet.engagement.models import Comment
 from broadsheet.moderation import bans, spam
 from broadsheet.moderation.models import Ban, ModerationAction, ModerationRules, Report, SpamFilter
 from broadsheet.reader_input import clean_text, whole_number
+from broadsheet.tasks import enqueue
 
 Action = ModerationAction.Action
 Status = Comment.Status
@@ -142,7 +143,7 @@ def report(*, comment_id: int, reader: Reader, reason: str, note: str = "") -> b
     comment = Comment.objects.filter(pk=comment_id, status=Status.APPROVED).first()
     if comment is None:
         raise ReportError("No such comment.", 404)
-    engagement._limit(reader, "report")
+    engagement.check_limits(reader, "report")
     rules = ModerationRules.load()
     try:
         with transaction.atomic():
@@ -230,11 +231,9 @@ def train() -> SpamFilter | None:
 
 def maybe_retrain() -> None:
     """Enqueue a training when RETRAIN_EVERY decisions were made since the last one."""
-    from broadsheet.moderation.tasks import train_spam_filter
-
     last = SpamFilter.objects.order_by("-pk").values_list("trained_at", flat=True).first()
     since = ModerationAction.objects.filter(action__in=[Action.APPROVE, Action.SPAM, Action.BAN])
     if last:
         since = since.filter(created_at__gt=last)
     if since.count() >= RETRAIN_EVERY:
-        train_spam_filter.enqueue()
+        enqueue("broadsheet.moderation.tasks.train_spam_filter")

@@ -2,7 +2,7 @@
 
 from django_tasks import task
 
-from broadsheet.moderation import services
+from broadsheet.moderation import privacy, services
 
 
 @task()
@@ -13,7 +13,5 @@ def train_spam_filter() -> str:
 
 @task()
 def send_privacy_link(email: str) -> str:
-    from broadsheet.moderation.views import send_link
-
-    send_link(email)
+    privacy.send_link(email)
     return "sent"

@@ -3,22 +3,17 @@ the emailed links open pages whose button exports or erases. GETs change nothing
 
 import json
 
-from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives
 from django.http import HttpRequest, HttpResponse
-from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from broadsheet.engagement.identity import client_hash
 from broadsheet.moderation import privacy
 from broadsheet.ratelimit import Limit, RateLimited, check_all
+from broadsheet.tasks import enqueue
 
-SALT = "broadsheet.moderation.privacy"
-LINK_AGE = 2 * 24 * 3600
 REQUESTS_PER_EMAIL = Limit("privacy-email", 3, 24 * 3600)
 REQUESTS_PER_CLIENT = Limit("privacy-client", 10, 3600)
 
@@ -27,23 +22,6 @@ def _page(request, context, status=200, template="privacy"):
     response = TemplateResponse(request, f"moderation/{template}.html", context, status=status)
     response["X-Robots-Tag"] = "noindex"
     return response
-
-
-def send_link(email: str) -> None:
-    """The email with the export and erase links (run by a task)."""
-    token = signing.dumps({"e": email}, salt=SALT, compress=True)
-    base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
-    context = {
-        "site_name": settings.WAGTAIL_SITE_NAME,
-        "export_url": base + reverse("privacy_export", args=[token]),
-        "erase_url": base + reverse("privacy_erase", args=[token]),
-    }
-    message = EmailMultiAlternatives(
-        f"Your data on {settings.WAGTAIL_SITE_NAME}",
-        render_to_string("moderation/email/privacy.txt", context),
-        to=[email],
-    )
-    message.send()
 
 
 @never_cache
@@ -79,9 +57,7 @@ def privacy_request(request: HttpRequest) -> HttpResponse:
         response["Retry-After"] = str(limited.retry_after)
         return response
     if privacy.has_data(privacy.person_for_email(email)):
-        from broadsheet.moderation.tasks import send_privacy_link
-
-        send_privacy_link.enqueue(email)
+        enqueue("broadsheet.moderation.tasks.send_privacy_link", email)
     context["sent"] = True  # the same answer either way: nobody learns who commented
     return _page(request, context)
 
@@ -107,7 +83,7 @@ def _carry_out(request, person, what: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def by_link(request: HttpRequest, token: str, what: str) -> HttpResponse:
     try:
-        email = signing.loads(token, salt=SALT, max_age=LINK_AGE)["e"]
+        email = signing.loads(token, salt=privacy.SALT, max_age=privacy.LINK_AGE)["e"]
     except (signing.BadSignature, KeyError, TypeError):
         return _page(
             request,

@@ -27,12 +27,7 @@ class ArticlePageForm(WagtailAdminPageForm):
             and self.for_user.is_authenticated
             and not article.article_authors.all()
         ):
-            from broadsheet.newsroom.models import ArticleAuthor
-            from broadsheet.newsroom.services import own_author
-
-            article.article_authors.add(
-                ArticleAuthor(author=own_author(self.for_user), sort_order=0)
-            )
+            article.give_byline_to(self.for_user)
             if commit:
                 article.article_authors.commit()
         return article

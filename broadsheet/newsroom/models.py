@@ -9,7 +9,7 @@ from functools import cached_property
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils.text import slugify
 from modelcluster.contrib.taggit import ClusterTaggableManager
@@ -25,6 +25,7 @@ from wagtail.snippets.models import register_snippet
 from broadsheet import pagecache
 from broadsheet.newsroom.article_form import ArticlePageForm
 from broadsheet.newsroom.blocks import ArticleBodyBlock
+from broadsheet.newsroom.canonical import LEAD_IMAGE_RENDITION, canonical_url
 from broadsheet.newsroom.figures import Figure, Provenance
 from broadsheet.newsroom.panels import WhatReadersSeePanel
 from broadsheet.newsroom.plain_text import collapse_whitespace, html_to_paragraphs, join_paragraphs
@@ -82,6 +83,31 @@ class Author(index.Indexed, models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("newsroom:author", kwargs={"slug": self.slug})
+
+    @classmethod
+    def for_account(cls, user) -> "Author":
+        """The byline of an editor's own account: the Author linked to it, made from the
+        account's name (or username) the first time, under a free slug. One Author per
+        account (Author.user is unique), even when two saves make it at once."""
+        author = cls.objects.filter(user=user).first()
+        if author is not None:
+            return author
+        name = (user.get_full_name() or user.get_username()).strip()[:200]
+        base = slugify(name)[:190] or f"author-{user.pk}"
+        for _attempt in range(3):
+            slug, n = base, 1
+            while cls.objects.filter(slug=slug).exists():
+                n += 1
+                slug = f"{base}-{n}"
+            try:
+                with transaction.atomic():
+                    return cls.objects.create(user=user, name=name, slug=slug)
+            except IntegrityError:
+                # Another request made this account's Author, or took the slug, meanwhile.
+                author = cls.objects.filter(user=user).first()
+                if author is not None:
+                    return author
+        raise IntegrityError(f"no free slug for the author {name!r}")
 
 
 @register_snippet
@@ -156,19 +182,6 @@ class HomePage(Page):
     def serve(self, request, *args, **kwargs):
         return pagecache.depends_on_listings(super().serve(request, *args, **kwargs), "home")
 
-    def get_context(self, request, *args, **kwargs):
-        from broadsheet.newsroom import selectors
-
-        context = super().get_context(request, *args, **kwargs)
-        context["lead"] = selectors.lead_article(self)
-        context["sections"] = selectors.sections_with_latest(
-            self, per_section=4, exclude=context["lead"]
-        )
-        context["all_articles"] = [context["lead"]] if context["lead"] else []
-        for _section, articles in context["sections"]:
-            context["all_articles"].extend(articles)
-        return context
-
 
 class SectionPage(Page):
     """A desk of the newsroom (World, Politics) or a column, whose articles carry a disclaimer."""
@@ -228,15 +241,6 @@ class SectionPage(Page):
     def serve(self, request, *args, **kwargs):
         response = super().serve(request, *args, **kwargs)
         return pagecache.depends_on_listings(response, f"section-{self.pk}")
-
-    def get_context(self, request, *args, **kwargs):
-        from broadsheet.newsroom import selectors
-
-        context = super().get_context(request, *args, **kwargs)
-        context["articles"] = selectors.paginate(
-            selectors.articles_in_section(self), request.GET.get("page")
-        )
-        return context
 
 
 class ArticleTag(TaggedItemBase):
@@ -421,6 +425,25 @@ class ArticlePage(Page):
         text = self.plain_text().split("\n\n", 1)[0]
         return text if len(text) <= 240 else text[:239].rsplit(" ", 1)[0] + "…"
 
+    def what_readers_see(self, parent, request) -> dict:
+        """For the edit form's panel: the call-to-action and column disclaimer this article
+        will show under `parent`, and where the call-to-action comes from."""
+        specific = getattr(parent, "specific", None)
+        section = specific if isinstance(specific, SectionPage) else None
+        cta, origin = self.support_cta, "chosen for this article"
+        if cta is None and section is not None and section.support_cta_id:
+            cta, origin = section.support_cta, f"from the section {section.title}"
+        if cta is None:
+            cta = PublicationSettings.for_request(request).default_support_cta
+            origin = "the publication's default"
+        disclaimer = section.disclaimer if section and section.is_column else ""
+        return {"cta": cta, "cta_origin": origin, "section": section, "disclaimer": disclaimer}
+
+    def give_byline_to(self, user) -> None:
+        """A new article with no author is the editor's own: a byline nobody typed is
+        theirs (docs/editorial.md). Saved with the article's next commit."""
+        self.article_authors.add(ArticleAuthor(author=Author.for_account(user), sort_order=0))
+
     def call_to_action(self, request) -> SupportCallToAction | None:
         """The article's own call-to-action, else its section's, else the publication's."""
         if self.support_cta_id:
@@ -433,8 +456,6 @@ class ArticlePage(Page):
         return pagecache.depends_on_page(super().serve(request, *args, **kwargs), self.pk)
 
     def get_context(self, request, *args, **kwargs):
-        from broadsheet.newsroom.structured_data import LEAD_IMAGE_RENDITION, canonical_url
-
         context = super().get_context(request, *args, **kwargs)
         context["support_cta"] = self.call_to_action(request)
         if self.lead_image:

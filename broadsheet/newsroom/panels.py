@@ -29,27 +29,9 @@ class WhatReadersSeePanel(Panel):
         template_name = "newsroom/admin/what_readers_see.html"
 
         def get_context_data(self, parent_context=None):
-            from broadsheet.newsroom.models import PublicationSettings, SectionPage
-
             context = super().get_context_data(parent_context)
             parent = getattr(self.form, "parent_page", None)
             if parent is None and self.instance.pk:
                 parent = self.instance.get_parent()
-            section = (
-                parent.specific
-                if isinstance(getattr(parent, "specific", None), SectionPage)
-                else None
-            )
-            cta, origin = self.instance.support_cta, "chosen for this article"
-            if cta is None and section is not None and section.support_cta_id:
-                cta, origin = section.support_cta, f"from the section {section.title}"
-            if cta is None:
-                cta = PublicationSettings.for_request(self.request).default_support_cta
-                origin = "the publication's default"
-            context.update(
-                cta=cta,
-                cta_origin=origin,
-                section=section,
-                disclaimer=section.disclaimer if section and section.is_column else "",
-            )
+            context.update(self.instance.what_readers_see(parent, self.request))
             return context

@@ -5,30 +5,17 @@ tests can read it as data.
 """
 
 from typing import Any
-from urllib.parse import urljoin
 
 from django.http import HttpRequest
-from wagtail.models import Site
 
+from broadsheet.newsroom.canonical import LEAD_IMAGE_RENDITION, canonical_url
 from broadsheet.newsroom.models import ArticlePage, PublicationSettings
 
-LEAD_IMAGE_RENDITION = "width-1200"
+__all__ = ["LEAD_IMAGE_RENDITION", "canonical_url"]  # also named here, where feeds look
 
 
 def _iso(value) -> str | None:
     return value.isoformat() if value else None
-
-
-def canonical_url(request: HttpRequest, path: str) -> str:
-    """An absolute URL on the site's configured host (Wagtail's Site), not the request's.
-
-    Structured data and share tags must name the canonical address even when the page
-    was reached through another host name; URLs that are already absolute (media on a
-    CDN) are kept as they are.
-    """
-    site = Site.find_for_request(request)
-    base = site.root_url if site else request.build_absolute_uri("/")
-    return urljoin(base + "/", path)
 
 
 def _absolute_image_url(request: HttpRequest, image, spec: str = LEAD_IMAGE_RENDITION) -> str:

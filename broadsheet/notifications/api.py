@@ -10,8 +10,8 @@ from ninja import Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
-from broadsheet.engagement.api import ApiError, _require_csrf
 from broadsheet.engagement.identity import client_hash
+from broadsheet.http import ApiError, require_csrf
 from broadsheet.notifications import services
 from broadsheet.reader_input import Id, JsonId
 from broadsheet.refusals import refusals
@@ -54,7 +54,7 @@ def _signed_in(request: HttpRequest):
     summary="Be emailed about new comments",
 )
 def subscribe(request: HttpRequest, payload: SubscriptionIn):
-    _require_csrf(request)
+    require_csrf(request)
     user = request.user if request.user.is_authenticated else None
     try:
         result = services.subscribe(
@@ -94,7 +94,7 @@ def my_subscriptions(request: HttpRequest):
     summary="Unsubscribe",
 )
 def end(request: HttpRequest, subscription_id: Id):
-    _require_csrf(request)
+    require_csrf(request)
     try:
         services.end_for_user(_signed_in(request), subscription_id)
     except services.SubscriptionError as error:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.models import Page
 
 from broadsheet.engagement.identity import client_hash
-from broadsheet.engagement.views import FROM_ELSEWHERE, csrf_ok, from_our_pages
+from broadsheet.http import FROM_ELSEWHERE, csrf_ok, from_our_pages
 from broadsheet.notifications import services, tokens
 from broadsheet.notifications.models import Address, Subscription
 from broadsheet.ratelimit import RateLimited

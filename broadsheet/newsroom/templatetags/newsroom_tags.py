@@ -79,3 +79,24 @@ def section_navigation(context):
     site = Site.find_for_request(request) if request else None
     home = site.root_page if site else None
     return selectors.section_navigation(home)
+
+
+@register.simple_tag
+def front_page(home) -> dict:
+    """The home page's lead story and each section's newest stories. Read here, where
+    the template asks, not in the page model: models know nothing of selectors, which
+    are built on them (docs/architecture.md)."""
+    lead = selectors.lead_article(home)
+    sections = selectors.sections_with_latest(home, per_section=4, exclude=lead)
+    shown = [lead] if lead else []
+    for _section, articles in sections:
+        shown.extend(articles)
+    return {"lead": lead, "sections": sections, "all_articles": shown}
+
+
+@register.simple_tag(takes_context=True)
+def section_articles(context, section):
+    """A section's articles, the page of them the reader asked for (?page=)."""
+    request = context.get("request")
+    number = request.GET.get("page") if request else None
+    return selectors.paginate(selectors.articles_in_section(section), number)

@@ -9,7 +9,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
 
 from broadsheet.newsroom.models import ArticleAuthor, ArticlePage, Author
-from broadsheet.newsroom.services import own_author
 from broadsheet.newsroom.tests.factories import ArticlePageFactory, AuthorFactory, png_bytes
 
 pytestmark = pytest.mark.django_db
@@ -120,10 +119,10 @@ def test_chosen_authors_are_kept_and_a_published_article_may_lose_its_byline(
 
 def test_an_editors_own_byline_never_takes_over_a_namesake(desk_editor):
     namesake = AuthorFactory(name="Dana Desk", slug="dana-desk")
-    author = own_author(desk_editor)
+    author = Author.for_account(desk_editor)
     assert author != namesake
     assert (author.name, author.slug, author.user) == ("Dana Desk", "dana-desk-2", desk_editor)
-    assert own_author(desk_editor) == author
+    assert Author.for_account(desk_editor) == author
 
 
 def test_a_new_article_starts_with_one_empty_text_block(client, world, desk_editor):
