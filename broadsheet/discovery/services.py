@@ -26,6 +26,7 @@ from broadsheet.discovery.models import RelatedArticle, RelatedVocabulary
 from broadsheet.discovery.related import DECAY_DAYS, KEEP, MAX_TERMS, Doc, Index, Vocabulary
 from broadsheet.newsroom import selectors as newsroom
 from broadsheet.newsroom.models import ArticlePage
+from broadsheet.stored import ParsedOnce
 
 CANDIDATES_FROM_SEARCH = 150
 CANDIDATES_FROM_TAGS = 50
@@ -80,8 +81,8 @@ def _pages_changed(article_ids) -> None:
     transaction.on_commit(lambda: [pagecache.page_changed(i) for i in ids])
 
 
-# The stored vocabulary, parsed, for the life of a worker process: (row id, fitted_at).
-_loaded: dict[tuple, Vocabulary] = {}
+# The stored vocabulary, parsed once per worker process.
+_vocabulary = ParsedOnce(RelatedVocabulary, Vocabulary.loads, "fitted_at")
 
 
 def fit_vocabulary(docs: list[Doc] | None = None) -> Vocabulary:
@@ -91,22 +92,16 @@ def fit_vocabulary(docs: list[Doc] | None = None) -> Vocabulary:
     vocabulary = Vocabulary.fit([doc.text for doc in docs], max_terms=MAX_TERMS)
     RelatedVocabulary.objects.all().delete()
     row = RelatedVocabulary.objects.create(documents=len(docs), data=vocabulary.dumps())
-    _loaded.clear()
-    _loaded[(row.pk, row.fitted_at)] = vocabulary
+    _vocabulary.keep(row, vocabulary)
     return vocabulary
 
 
 def stored_vocabulary(live_count: int) -> Vocabulary:
-    row = RelatedVocabulary.objects.defer("data").order_by("-pk").first()
+    row = _vocabulary.latest_row()
     if row is None or live_count > row.documents * REFIT_GROWTH:
         log.info("Fitting the related-articles vocabulary over %s articles", live_count)
         return fit_vocabulary()
-    key = (row.pk, row.fitted_at)
-    if key not in _loaded:
-        _loaded.clear()
-        data = RelatedVocabulary.objects.values_list("data", flat=True).get(pk=row.pk)
-        _loaded[key] = Vocabulary.loads(bytes(data))
-    return _loaded[key]
+    return _vocabulary.value(row)
 
 
 def _search_ids(

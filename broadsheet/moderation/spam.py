@@ -20,7 +20,10 @@ import unicodedata
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from itertools import pairwise
+
+from broadsheet.stored import ParsedOnce
 
 URL = re.compile(r"(?:https?://|www\.)([^\s/)\]]+)[^\s)\]]*", re.I)
 HINTS = {
@@ -158,21 +161,20 @@ class Model:
         )
 
 
-_loaded: dict[tuple, Model] = {}
+@cache
+def _trained() -> ParsedOnce[Model]:
+    """The stored filter, parsed once per process (the models are read when first asked:
+    this module scores text without Django set up, for bench/spam.py)."""
+    from broadsheet.moderation.models import SpamFilter
+
+    return ParsedOnce(SpamFilter, Model.loads, "trained_at")
 
 
 def current_model() -> Model | None:
-    from broadsheet.moderation.models import SpamFilter
-
-    row = SpamFilter.objects.defer("data").order_by("-pk").first()
+    row = _trained().latest_row()
     if row is None or min(row.ham, row.spam) < MIN_EACH_CLASS:
         return None
-    key = (row.pk, row.trained_at)
-    if key not in _loaded:
-        _loaded.clear()
-        data = SpamFilter.objects.values_list("data", flat=True).get(pk=row.pk)
-        _loaded[key] = Model.loads(bytes(data))
-    return _loaded[key]
+    return _trained().value(row)
 
 
 def scorer() -> Callable[[str], tuple[float, list[str]]]:
