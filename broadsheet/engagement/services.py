@@ -69,6 +69,18 @@ class Throttled(CommentError):
         self.retry_after = limited.retry_after
 
 
+def _retry_on_conflict(write, *args, attempts: int = 3):
+    """Run a transactional write again when a concurrent one won a unique constraint
+    first (the same reader's double click): the retry reads the row that won."""
+    for attempt in range(attempts):
+        try:
+            return write(*args)
+        except IntegrityError:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 def check_limits(reader: Reader, action: str) -> None:
     """Per identity and per keyed client address (see broadsheet.ratelimit)."""
     identity_limit, address_limit = LIMITS[action]
@@ -146,10 +158,6 @@ def comments_state(page: Page) -> CommentsState:
     if days > 0 and published and timezone.now() - published > timedelta(days=days):
         return CommentsState(True, False, f"Comments close {days} days after publication.", mode)
     return CommentsState(True, True, "", mode)
-
-
-def is_own(comment: Comment, reader: Reader) -> bool:
-    return reader.owns(comment)
 
 
 def _validate_body(body: str, errors: dict[str, str]) -> str:
@@ -504,7 +512,7 @@ def _editable_comment(comment_id: int, reader: Reader) -> Comment:
     comment = Comment.objects.select_for_update().filter(pk=comment_id).first()
     if comment is None or comment.status in (Comment.Status.REMOVED, Comment.Status.SPAM):
         raise NotFound({"comment": "No such comment."})
-    if not is_own(comment, reader):
+    if not reader.owns(comment):
         raise Forbidden({"comment": "Only the author can change this comment."})
     return comment
 
@@ -520,7 +528,7 @@ def has_replies(comment: Comment) -> bool:
 def edit_refusal(comment: Comment, reader: Reader) -> str:
     """Why this reader may not edit this comment now, or "" when they may: the one place
     the edit rules live (the author only, within the edit window, before any reply)."""
-    if not is_own(comment, reader):
+    if not reader.owns(comment):
         return "Only the author can change this comment."
     if comment.status not in (Comment.Status.APPROVED, Comment.Status.PENDING):
         return "This comment can no longer be edited."
@@ -587,15 +595,9 @@ def cast_vote(*, comment_id: int, reader: Reader, value: int) -> VoteResult:
     if not reader.voter:
         raise Forbidden({"form": "Voting needs cookies to be enabled."})
     check_limits(reader, "vote")
-    for attempt in range(3):
-        try:
-            return _cast_vote(comment_id, reader, value)
-        except IntegrityError:
-            # The same reader voted twice at the same instant: the other vote won the
-            # unique constraint; read it and apply this one on top.
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    # The same reader voting twice at the same instant: the other vote wins the unique
+    # constraint; this one is read again and applied on top.
+    return _retry_on_conflict(_cast_vote, comment_id, reader, value)
 
 
 @transaction.atomic
@@ -608,7 +610,7 @@ def _cast_vote(comment_id: int, reader: Reader, value: int) -> VoteResult:
     comment = comment.first()
     if comment is None:
         raise NotFound({"comment": "No such comment."})
-    if is_own(comment, reader):
+    if reader.owns(comment):
         raise Forbidden({"comment": "You cannot vote on your own comment."})
     existing = Vote.objects.select_for_update().filter(comment=comment, voter=reader.voter).first()
     old = existing.value if existing else 0
@@ -717,13 +719,7 @@ def rate_page(*, page_id: int, reader: Reader, stars) -> RatingResult:
     if not reader.voter:
         raise Forbidden({"form": "Rating needs cookies to be enabled."})
     check_limits(reader, "rating")
-    for attempt in range(3):
-        try:
-            return _rate(page, reader, stars)
-        except IntegrityError:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    return _retry_on_conflict(_rate, page, reader, stars)
 
 
 @transaction.atomic

@@ -159,13 +159,19 @@ def _notify_me(page, reader, values) -> str:
     return message
 
 
+def _form_values(post) -> dict:
+    """The comment form as posted: text fields as strings, tick boxes as booleans."""
+    values = {name: post.get(name, "") for name in FORM_FIELDS + QUOTE_FIELDS}
+    values["remember"] = bool(post.get("remember"))
+    values["consent"] = bool(post.get("consent"))
+    return values
+
+
 @csrf_exempt  # checked by hand below, so that a cached page degrades to a confirm step
 @require_POST
 def post_comment(request: HttpRequest, page_id: int) -> HttpResponse:
     page = get_object_or_404(Page.objects.live(), pk=page_id)
-    values = {name: request.POST.get(name, "") for name in FORM_FIELDS + QUOTE_FIELDS}
-    values["remember"] = bool(request.POST.get("remember"))
-    values["consent"] = bool(request.POST.get("consent"))
+    values = _form_values(request.POST)
     parent_id = _int(values["parent"])
 
     if not csrf_ok(request):
@@ -203,6 +209,12 @@ def post_comment(request: HttpRequest, page_id: int) -> HttpResponse:
     else:
         response = HttpResponseRedirect(f"{page.url}#comment-{comment.pk}")
         response.status_code = 303
+    return _remember_author(request, response, page, reader, values)
+
+
+def _remember_author(request, response, page, reader, values) -> HttpResponse:
+    """The cookies a post leaves: the article is this browser's own (its held comments
+    show), the reader's identity, and a guest's details if they asked to be remembered."""
     pagecache.remember_own_page(request, response, page.pk)
     if reader.user is None:
         if values["remember"]:
