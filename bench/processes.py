@@ -109,7 +109,7 @@ def prepared_site(env: dict, articles: int, comments: int, ratings: int) -> dict
     url = env["DATABASE_URL"]
     postgres = url.startswith("postgres")
     copy = template / ("site.pgdump" if postgres else "site.sqlite3")
-    record = template / "built.json"
+    record = template / f"built-{'postgresql' if postgres else 'sqlite'}.json"
     target = url.split("sqlite:///", 1)[-1]
     if not record.exists():
         built = build_site(env, articles, comments, ratings)
@@ -250,6 +250,17 @@ class Serve(Process):
 
     def workers(self) -> list[int]:
         return children(self.process.pid)
+
+    def cpu_seconds(self) -> float:
+        """CPU time the master and its live workers have used (user and system)."""
+        total = 0
+        for pid in [self.process.pid, *self.workers()]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return round(total / os.sysconf("SC_CLK_TCK"), 2)
 
 
 class Worker(Process):

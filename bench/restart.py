@@ -74,11 +74,12 @@ def until(check, began: float, seconds: float = 120) -> float:
     return time.monotonic() - began
 
 
-def back(server: Serve, article: int, began: float) -> tuple[float, float]:
-    """Seconds from `began` to the first answer, then to the first acknowledged write."""
+def back(server: Serve, article: int, began: float) -> tuple[float, float, float]:
+    """Seconds from `began` to the first answer, then to the first acknowledged write, and
+    the CPU seconds the server had used by then (what a busy machine stretches)."""
     answer = until(lambda: answers(f"{server.url}/healthz", timeout=1), began)
     write = until(lambda: rate(server.url, article), began)
-    return round(answer, 2), round(write, 2)
+    return round(answer, 2), round(write, 2), server.cpu_seconds()
 
 
 class Readers:
@@ -139,8 +140,8 @@ def all_workers(server: Serve, article: int) -> dict:
     began = time.monotonic()
     for pid in workers:
         os.kill(pid, signal.SIGKILL)
-    answer, write = back(server, article, began)
-    return {"first_answer_s": answer, "first_write_s": write}
+    answer, write, cpu = back(server, article, began)
+    return {"first_answer_s": answer, "first_write_s": write, "cpu_s": cpu}
 
 
 def main() -> None:
@@ -151,11 +152,12 @@ def main() -> None:
     server = Serve(env, VAR / "server.log")
     report: dict = {"date": datetime.now(UTC).isoformat(timespec="seconds")}
     report["cores"], report["clients"] = os.cpu_count(), CLIENTS
+    report["load_average"] = round(os.getloadavg()[0], 1)
     began = time.monotonic()
     server.start()
     try:
-        answer, write = back(server, article, began)
-        report["cold_start"] = {"first_answer_s": answer, "first_write_s": write}
+        answer, write, cpu = back(server, article, began)
+        report["cold_start"] = {"first_answer_s": answer, "first_write_s": write, "cpu_s": cpu}
         report["workers"] = len(server.workers())
         say(f"cold start: first answer {answer} s, first acknowledged write {write} s")
         article_url = f"{server.url}/api/v1/articles/{article}/comments"
@@ -167,8 +169,8 @@ def main() -> None:
                 began = time.monotonic()
                 server.kill()
                 server.start()
-                answer, write = back(server, article, began)
-                crashes.append({"first_answer_s": answer, "first_write_s": write})
+                answer, write, cpu = back(server, article, began)
+                crashes.append({"first_answer_s": answer, "first_write_s": write, "cpu_s": cpu})
                 say(f"kill -9 of the server #{n + 1}: first answer {answer} s, write {write} s")
             report["server_killed"] = crashes
             time.sleep(1)
@@ -191,21 +193,21 @@ def markdown(report: dict) -> str:
     crashes = report["server_killed"]
     answer = [c["first_answer_s"] for c in crashes]
     write = [c["first_write_s"] for c in crashes]
+    cold, every = report["cold_start"], report["all_workers_killed"]
+    cpu = [c["cpu_s"] for c in crashes]
     lines = [
-        f"Broadsheet restart bench, {report['date']}: SQLite, {report['cores']} cores, "
-        f"`broadsheet serve` with {report['workers']} workers, {report['clients']} readers "
-        "loading pages meanwhile.",
+        f"Broadsheet restart bench, {report['date']}: SQLite, {report['cores']} cores (load "
+        f"average {report['load_average']} at the start), `broadsheet serve` with "
+        f"{report['workers']} workers, {report['clients']} readers loading pages meanwhile.",
         "",
-        "| event | first answer s | first acknowledged write s |",
-        "|---|---:|---:|",
-        f"| cold start | {report['cold_start']['first_answer_s']} | "
-        f"{report['cold_start']['first_write_s']} |",
+        "| event | first answer s | first acknowledged write s | server CPU s by then |",
+        "|---|---:|---:|---:|",
+        f"| cold start | {cold['first_answer_s']} | {cold['first_write_s']} | {cold['cpu_s']} |",
         f"| kill -9 of the whole server, restarted at once (median of {len(crashes)}) | "
-        f"{statistics.median(answer)} | {statistics.median(write)} |",
-        f"| the same, worst | {max(answer)} | {max(write)} |",
-        f"| kill -9 of every worker (master alive) | "
-        f"{report['all_workers_killed']['first_answer_s']} | "
-        f"{report['all_workers_killed']['first_write_s']} |",
+        f"{statistics.median(answer)} | {statistics.median(write)} | {statistics.median(cpu)} |",
+        f"| the same, worst | {max(answer)} | {max(write)} | {max(cpu)} |",
+        f"| kill -9 of every worker (master alive) | {every['first_answer_s']} | "
+        f"{every['first_write_s']} | |",
         "",
         f"kill -9 of one worker: replaced by the master in "
         f"{report['worker_killed']['respawned_s']} s; longest gap between answers to a "
