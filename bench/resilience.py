@@ -25,6 +25,8 @@ postgresql) runs one round. Results: bench/results/resilience.json.
 """
 
 import contextlib
+import http.client
+import itertools
 import json
 import os
 import random
@@ -100,6 +102,7 @@ class Clients:
         self.records: list[dict] = []
         self.lock = threading.Lock()
         self.token = ""
+        self.comment_numbers = itertools.count()  # across clients (atomic under the GIL)
         self.killed_at = float("inf")  # when the server was killed
         self.back_at = None  # the first acknowledged write sent after that
 
@@ -130,7 +133,7 @@ class Clients:
                 "author_name": f"Reader {tag}",
                 "author_email": f"reader-{tag}@example.org",
             }
-            if (n // 3) % NOTIFY_EVERY == 1:  # each client's 1st, 9th, 17th ... comment
+            if next(self.comment_numbers) % NOTIFY_EVERY == 0:  # the 1st, 9th, 17th ...
                 payload["notify"] = "comments"
                 record["email"] = payload["author_email"]
             path = f"/api/v1/articles/{article}/comments"
@@ -165,8 +168,9 @@ class Clients:
                 record["answer"] = json.loads(answer.read() or b"null")
         except urllib.error.HTTPError as error:
             record["status"] = error.code
-        except OSError:
-            record["status"] = None  # no answer: refused connection, reset, timeout
+        except (OSError, http.client.HTTPException):
+            # No whole answer: connection refused, reset, timeout, or cut off mid-body.
+            record["status"] = None
             time.sleep(0.2)
         record["answered"] = time.monotonic()
         with self.lock:
@@ -261,11 +265,17 @@ def drive(database: str, env: dict, folder: Path, site: dict, inbox: Inbox) -> d
         "unexpected": sum(n for address, n in received.items() if address not in due),
     }
     statuses = Counter(str(r["status"]) for r in records)
+    notify = Counter(
+        r["answer"].get("notifications", "")[:60]
+        for r in acknowledged(records, "comment")
+        if "email" in r
+    )
     return {
         "database": database,
         "clients": CLIENTS,
         "seconds": SECONDS,
         "statuses": dict(statuses),
+        "notify_answers": dict(notify),
         "writes": checked,
         "emails": emails,
         "recovery_s": recovery,
