@@ -20,10 +20,7 @@ from broadsheet.newsroom.tests.factories import (
     SectionPageFactory,
 )
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(connection.vendor != "sqlite", reason="the WAL is SQLite's"),
-]
+sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="the WAL is SQLite's")
 
 BODIES = [f"Acknowledged comment number {n}, still in the write-ahead log." for n in range(3)]
 
@@ -61,6 +58,8 @@ def count_comments(path) -> int:
         return copy.execute("SELECT count(*) FROM engagement_comment").fetchone()[0]
 
 
+@sqlite_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_backup_holds_writes_still_in_the_wal_and_restores_to_a_working_site(tmp_path):
     home = HomePageFactory()
     section = SectionPageFactory(parent=home, title="World", slug="world")
@@ -137,3 +136,17 @@ def test_backup_holds_writes_still_in_the_wal_and_restores_to_a_working_site(tmp
     assert site["article"] == 200 and site["health"] == 200 and site["media"] == 200
     assert sorted(site["bodies"]) == sorted(f"<p>{body}</p>" for body in BODIES)
     assert site["posted"] == 201
+
+
+def test_without_pg_dump_the_postgresql_backup_says_what_to_install_and_run(tmp_path, monkeypatch):
+    from django.core.management.base import CommandError
+
+    from broadsheet.newsroom.management.commands import backup
+
+    monkeypatch.setattr(backup.shutil, "which", lambda name: None)
+    monkeypatch.setattr(backup.glob, "glob", lambda pattern: [])
+    with pytest.raises(CommandError) as refused:
+        backup.Command().back_up_postgresql(tmp_path)
+    assert "apt-get install postgresql-client" in str(refused.value)
+    assert "pg_dump --format=custom" in str(refused.value)
+    assert not any(tmp_path.iterdir())
