@@ -255,6 +255,8 @@ def drive(database: str, env: dict, folder: Path, site: dict, inbox: Inbox) -> d
             time.sleep(0.5)
         time.sleep(2)  # a duplicate sent just after the last one due
     recovery = round(clients.back_at - killed, 2) if clients.back_at else None
+    before = [r for r in records if ok(r) and r["answered"] < killed]
+    latencies = sorted(r["answered"] - r["sent"] for r in records if ok(r))
     checked = verify(env, folder, records)
     received = inbox.received
     emails = {
@@ -279,6 +281,8 @@ def drive(database: str, env: dict, folder: Path, site: dict, inbox: Inbox) -> d
         "writes": checked,
         "emails": emails,
         "recovery_s": recovery,
+        "acknowledged_per_s_before_kill": round(len(before) / (killed - start), 1),
+        "acknowledged_p50_ms": round(1000 * latencies[len(latencies) // 2]) if latencies else None,
     }
 
 
@@ -420,15 +424,17 @@ def table(rounds: list[dict]) -> str:
     lines += [
         "",
         "| database | counts differing from a recount | emails due | sent | lost | duplicated "
-        "| recovery s (kill -9 to next acknowledged write) | answers |",
-        "|---|---:|---:|---:|---:|---:|---:|---|",
+        "| recovery s (kill -9 to next acknowledged write) | acknowledged/s before the kill "
+        "(p50 ms) | answers |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rounds:
         e = r["emails"]
         statuses = ", ".join(f"{k}: {v}" for k, v in sorted(r["statuses"].items()))
         lines.append(
             f"| {r['database']} | {r['writes']['counts_differ']} | {e['due']} | {e['sent']} | "
-            f"{e['lost']} | {e['duplicated']} | {r['recovery_s']} | {statuses} |"
+            f"{e['lost']} | {e['duplicated']} | {r['recovery_s']} | "
+            f"{r['acknowledged_per_s_before_kill']} ({r['acknowledged_p50_ms']}) | {statuses} |"
         )
     return "\n".join(lines) + "\n"
 
