@@ -158,7 +158,6 @@ def main() -> None:
     try:
         answer, write, cpu = back(server, article, began)
         report["cold_start"] = {"first_answer_s": answer, "first_write_s": write, "cpu_s": cpu}
-        report["workers"] = len(server.workers())
         say(f"cold start: first answer {answer} s, first acknowledged write {write} s")
         article_url = f"{server.url}/api/v1/articles/{article}/comments"
         with Readers(article_url, CLIENTS):
@@ -174,6 +173,7 @@ def main() -> None:
                 say(f"kill -9 of the server #{n + 1}: first answer {answer} s, write {write} s")
             report["server_killed"] = crashes
             time.sleep(1)
+            report["workers"] = len(server.workers())  # all forked by now
             report["worker_killed"] = one_worker(server)
             say(f"kill -9 of one worker: {report['worker_killed']}")
             time.sleep(1)
