@@ -21,6 +21,8 @@ BENCH_RATINGS; seconds per load run: BENCH_SECONDS; concurrent clients: BENCH_CL
    clients, in the same run: (a) is reported as a share of that, the machine's limit.
 4. The quality benchmarks (re-anchoring, spam, related articles, search at scale) run
    as they do alone, on SQLite, and their figures join the same results.
+5. How fast the site comes back after `kill -9` (bench/restart.py, a small site of its
+   own on SQLite; BENCH_RESTART=0 skips it): its table follows the others.
 
 Writes bench/results/latest.json (and <database>.json) and latest.md, and prints the
 table. No assertion fails a run: the targets are reported as met or missed.
@@ -54,6 +56,7 @@ RATINGS = int(os.environ.get("BENCH_RATINGS", "5000" if QUICK else "100000"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "4" if QUICK else "15"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
 QUALITY = os.environ.get("BENCH_QUALITY", "1") == "1"
+RESTART = os.environ.get("BENCH_RESTART", "1") == "1"
 SEARCHES = ["flood", "strike pay", "Harlow", "election turnout", "court hearing verdict", "Vosk"]
 VAR = ROOT / "var" / "bench"
 RESULTS = BENCH / "results"
@@ -616,6 +619,12 @@ def main() -> None:
     if QUALITY:
         say("Quality benchmarks")
         found = quality()
+    restart = ""
+    if RESTART:
+        say("Restarts (bench/restart.py)")
+        done = subprocess.run([sys.executable, str(BENCH / "restart.py")], env=ORIGINAL_ENV)
+        if done.returncode == 0:
+            restart = (RESULTS / "restart.md").read_text()
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "database": info["vendor"],
@@ -637,7 +646,7 @@ def main() -> None:
     text = json.dumps(report, indent=2)
     (RESULTS / "latest.json").write_text(text)
     (RESULTS / f"{info['vendor']}.json").write_text(text)
-    table = markdown(report)
+    table = markdown(report) + (f"\n{restart}" if restart else "")
     (RESULTS / "latest.md").write_text(table)
     say("")
     say(table)

@@ -41,7 +41,7 @@ def test_serve_runs_gunicorn_workers_that_answer(tmp_path):
     server = start_serve(env, port, workers=2)
     try:
         body = b""
-        for _ in range(150):  # bounded: at most about 15 s for the workers to boot
+        for _ in range(300):  # bounded: at most about 30 s for the app to load and fork
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
                     body = r.read()

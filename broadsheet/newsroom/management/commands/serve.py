@@ -11,18 +11,38 @@ comment would make a page stale in one worker only. When the cache is the defaul
 local-memory one, `serve` with more than one worker moves it to the database cache
 (creating its table) and says so; when CACHE_BACKEND=locmem was asked for explicitly, it
 refuses to start.
+
+gunicorn runs inside this process with `preload_app`: the application is loaded once, in
+the master, before the workers are forked, so a worker that dies (or is recycled) is
+replaced by a fork that answers at once, and a restarted server loads Django once, not
+once for this command and again in each worker (a worker used to take 12 to 20 s to
+serve after a crash on a busy 2-core machine; see bench/restart.py). Nothing opened while
+loading may be shared by the forked workers: database connections and cache clients are
+closed before the fork (each worker opens its own), and what is loaded lazily
+(scikit-learn, in the background worker only) stays so.
 """
 
+import gc
+import importlib
 import os
-import subprocess
-import sys
+from pathlib import Path
 
+from asgiref.local import Local
 from django.conf import settings
+from django.core.cache import caches
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+from gunicorn.app.base import BaseApplication
 
 
 class Command(BaseCommand):
     help = "Serve the site with gunicorn (production server)."
+    # Django's system checks cost 0.4 s of CPU at every start, a restart after a crash
+    # included, where each second counts; `broadsheet check --deploy` runs them when
+    # deploying (docs/deployment.md), and an error in a URLconf still stops the start
+    # (the master imports them all before forking).
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
@@ -45,41 +65,27 @@ class Command(BaseCommand):
             raise CommandError(
                 f"No static files in {settings.STATIC_ROOT}: run `broadsheet collectstatic` first."
             )
-        argv = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "broadsheet.wsgi:application",
-            "--bind",
-            f"{options['host']}:{options['port']}",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(max(1, options["threads"])),
-            "--worker-tmp-dir",
-            "/dev/shm" if os.path.isdir("/dev/shm") else "/tmp",  # noqa: S108
-            "--graceful-timeout",
-            "20",
+        config = {
+            "bind": f"{options['host']}:{options['port']}",
+            "workers": workers,
+            "threads": max(1, options["threads"]),
+            "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else "/tmp",  # noqa: S108
+            "graceful_timeout": 20,
             # Recycled now and then, so a slow leak never grows without bound; not more
             # often: a cached page takes ~0.3 ms, so 20,000 requests were half a minute,
             # and each new worker's first requests stalled others (816 ms p99).
-            "--max-requests",
-            "200000",
-            "--max-requests-jitter",
-            "20000",
-        ]
+            "max_requests": 200000,
+            "max_requests_jitter": 20000,
+            "preload_app": True,
+        }
         if options["access_log"]:
-            argv += ["--access-logfile", "-"]
+            config["accesslog"] = "-"
         self.stdout.write(
             f"Serving on http://{options['host']}:{options['port']} "
             f"with {workers} workers (gunicorn)"
         )
         self.stdout.flush()
-        # gunicorn replaces this process rather than running inside it: workers forked
-        # from the management command's process (Django set up, its checks run) rendered
-        # an article 8% slower (33.8 against 31.3 ms p50) than a fresh gunicorn's; what
-        # they inherited that cost this was not pinned down.
-        os.execv(sys.executable, argv)  # noqa: S606
+        ProductionServer(config).run()
 
     def share_the_cache(self, workers: int) -> None:
         """Move the workers to the database cache, or refuse an explicit local-memory one
@@ -91,12 +97,55 @@ class Command(BaseCommand):
                 "and pages would go stale in one worker only. Set REDIS_URL, or "
                 "CACHE_BACKEND=database, or serve with --workers 1."
             )
-        os.environ["CACHE_BACKEND"] = "database"  # inherited by gunicorn and its workers
-        # This process has loaded its settings already: the table is made by a fresh one.
-        subprocess.run(  # noqa: S603 - our own console script
-            [sys.executable, "-m", "broadsheet", "createcachetable"], check=True
-        )
+        os.environ["CACHE_BACKEND"] = "database"
+        # This process has read its settings already: the cache settings are read again
+        # from the settings module (the one place that spells them), and the cache
+        # handler forgets what it had built from the old ones.
+        fresh = importlib.reload(importlib.import_module(os.environ["DJANGO_SETTINGS_MODULE"]))
+        settings.CACHES = fresh.CACHES
+        caches._settings = None
+        caches.__dict__.pop("settings", None)
+        caches._connections = Local(caches.thread_critical)
+        call_command("createcachetable")
         self.stdout.write(
             f"{workers} workers share one cache: using the database cache (the local-memory "
             "cache is per process). Set REDIS_URL for a faster shared cache."
         )
+
+
+class ProductionServer(BaseApplication):
+    """gunicorn's arbiter in this process, configured here rather than from argv."""
+
+    def __init__(self, config: dict):
+        self.config = config
+        super().__init__()
+
+    def load_config(self) -> None:
+        for name, value in self.config.items():
+            self.cfg.set(name, value)
+
+    def load(self):
+        """The WSGI application, loaded in the master before any worker is forked, and
+        warmed: URL patterns resolved (importing every view and the API's schemas) and
+        the site's templates compiled, so a fresh fork has nothing left to load."""
+        from django.template import TemplateDoesNotExist, TemplateSyntaxError
+        from django.template.loader import get_template
+        from django.urls import get_resolver
+
+        from broadsheet.wsgi import application
+
+        get_resolver().url_patterns  # noqa: B018 - imports every URLconf and view
+        package = Path(settings.PACKAGE_DIR)
+        for folder in [package / "templates", *package.glob("*/templates")]:
+            for template in folder.rglob("*.html"):
+                try:
+                    get_template(str(template.relative_to(folder)))
+                except (TemplateDoesNotExist, TemplateSyntaxError):
+                    continue
+        # Nothing opened so far may be shared by the workers: a forked SQLite or
+        # PostgreSQL connection (or Redis socket) used from two processes corrupts both
+        # sides' view of it. Each worker opens its own on its first request.
+        connections.close_all()
+        caches.close_all()
+        gc.freeze()  # what warming made lives as long as the process, as in wsgi.py
+        return application
