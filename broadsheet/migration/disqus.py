@@ -175,34 +175,40 @@ def _import_thread(staging, thread_id: str, link: str, report: DisqusReport) -> 
         return
     report.matched_threads += 1
     with transaction.atomic():
-        known = dict(
-            DisqusPost.objects.filter(dsq_id__in=[p[0] for p in posts]).values_list(
-                "dsq_id", "comment_id"
-            )
-        )
-        report.already_imported += len(known)
-        waiting = [post for post in posts if post[0] not in known]
-        comments = {c.pk: c for c in Comment.objects.filter(pk__in=known.values())}
-        by_dsq = {dsq: comments[pk] for dsq, pk in known.items() if pk in comments}
+        by_dsq = _imported_before([post[0] for post in posts])
+        report.already_imported += len(by_dsq)
+        waiting = [post for post in posts if post[0] not in by_dsq]
         in_thread = {post[0] for post in posts}
         while waiting:
             # Replies wait for their parent (a reply can be older than its parent when
             # clocks disagree); a pass that places nothing leaves only orphans.
             later = [p for p in waiting if p[1] in in_thread and p[1] not in by_dsq]
-            ready = [p for p in waiting if p not in later] or later
+            ready = [p for p in waiting if not (p[1] in in_thread and p[1] not in by_dsq)]
+            if not ready:
+                ready, later = later, []
             for post in ready:
-                orphan = bool(post[1]) and post[1] not in by_dsq
-                report.orphans += orphan
-                by_dsq[post[0]] = _create(page, post, None if orphan else by_dsq.get(post[1]))
-                DisqusPost.objects.create(
-                    dsq_id=post[0], thread_dsq_id=thread_id, comment=by_dsq[post[0]]
-                )
+                parent = by_dsq.get(post[1]) if post[1] else None
+                report.orphans += bool(post[1]) and parent is None
+                comment = by_dsq[post[0]] = _create(page, post, parent)
+                DisqusPost.objects.create(dsq_id=post[0], thread_dsq_id=thread_id, comment=comment)
                 report.imported += 1
-                report.spam += by_dsq[post[0]].status == Comment.Status.SPAM
-                report.removed += by_dsq[post[0]].status == Comment.Status.REMOVED
-            waiting = [p for p in waiting if p not in ready]
+                report.spam += comment.status == Comment.Status.SPAM
+                report.removed += comment.status == Comment.Status.REMOVED
+            waiting = later
         # The page's counts from its rows, in the thread's transaction.
         recount(page.pk)
+
+
+def _imported_before(dsq_ids: list[str]) -> dict[str, Comment]:
+    """The comments of these Disqus posts that an earlier run imported, by Disqus id
+    (looked up a few hundred at a time: a thread can hold more ids than a query may)."""
+    found: dict[str, Comment] = {}
+    for start in range(0, len(dsq_ids), 500):
+        for link in DisqusPost.objects.filter(
+            dsq_id__in=dsq_ids[start : start + 500]
+        ).select_related("comment"):
+            found[link.dsq_id] = link.comment
+    return found
 
 
 def _create(page: Page, post: tuple, parent: Comment | None) -> Comment:
