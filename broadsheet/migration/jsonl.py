@@ -171,6 +171,10 @@ def _fields(model, exclude: frozenset[str] = frozenset()) -> list[models.Field]:
     ]
 
 
+# Locale id → language code, for one export (a site has a handful of locales).
+_languages: dict[int, str] = {}
+
+
 def encode(field_: models.Field, value):
     if value is None:
         return None
@@ -179,7 +183,9 @@ def encode(field_: models.Field, value):
         content_type = ContentType.objects.get_for_id(value)
         return f"{content_type.app_label}.{content_type.model}"
     if target is Locale:
-        return Locale.objects.get(pk=value).language_code
+        if value not in _languages:
+            _languages[value] = Locale.objects.get(pk=value).language_code
+        return _languages[value]
     if isinstance(field_, StreamField):
         raw = field_.get_prep_value(value)
         return json.loads(raw) if isinstance(raw, str) else raw
@@ -206,7 +212,9 @@ def _chunks(queryset: models.QuerySet, size: int) -> Iterator[list]:
 
 
 def lines(kind: Kind) -> Iterator[str]:
-    """The kind's rows as JSON lines, with their embedded rows."""
+    """The kind's rows as JSON lines, with their embedded rows: a fixed number of
+    queries per page of rows, whatever the rows hold."""
+    _languages.clear()
     for rows in _chunks(kind.queryset(), kind.chunk):
         ids = [row.pk for row in rows]
         embedded: dict = {pk: {e.key: [] for e in kind.embedded} for pk in ids}

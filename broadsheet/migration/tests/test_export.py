@@ -171,3 +171,36 @@ def test_import_refuses_a_site_with_content(rich_site, tmp_path):
 def test_import_refuses_a_folder_that_is_no_export(db, tmp_path):
     with pytest.raises(CommandError, match="not a Broadsheet export"):
         call_command("import", str(tmp_path))
+
+
+def test_export_queries_do_not_grow_with_the_site(rich_site):
+    """Each kind costs a fixed number of queries per page of rows (a few hundred)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from broadsheet.engagement import services
+    from broadsheet.migration.tests.conftest import guest
+    from broadsheet.newsroom.tests.factories import ArticlePageFactory
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            for kind in jsonl.KINDS:
+                for _line in jsonl.lines(kind):
+                    pass
+        return len(captured)
+
+    before = queries()
+    story = rich_site["story"]
+    for n in range(5):
+        article = ArticlePageFactory(
+            parent=story.get_parent(), slug=f"more-{n}", tags=[f"t{n}"], authors=story.authors
+        )
+        services.post_comment(
+            page_id=article.pk,
+            reader=guest(f"g{n}"),
+            body="More",
+            author_name="G",
+            author_email="g@example.org",
+            consent=True,
+        )
+    assert queries() == before

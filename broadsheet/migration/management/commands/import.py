@@ -15,7 +15,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-index",
             action="store_true",
-            help="Skip rebuilding the search index and related articles afterwards.",
+            help="Skip rebuilding the search index, related articles and Wagtail's "
+            "reference index afterwards.",
         )
 
     def handle(self, *args, directory, no_index=False, **options):
@@ -34,4 +35,5 @@ class Command(BaseCommand):
 
             call_command("update_index", verbosity=0)
             call_command("refresh_related", verbosity=0)
+            call_command("rebuild_references_index", verbosity=0)
         self.stdout.write(self.style.SUCCESS(f"Imported {directory}."))
