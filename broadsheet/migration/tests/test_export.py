@@ -204,3 +204,29 @@ def test_export_queries_do_not_grow_with_the_site(rich_site):
             consent=True,
         )
     assert queries() == before
+
+
+def test_a_damaged_export_is_refused_whole_and_never_reads_outside_its_folder(rich_site, tmp_path):
+    from broadsheet.migration.jsonl_import import import_site
+
+    export = tmp_path / "export"
+    call_command("export", str(export), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    wipe_site()
+    (tmp_path / "secret.png").write_bytes(b"not for import")
+    images = read(export, "images")
+    images[0]["file"] = "../secret.png"
+    (export / "images.jsonl").write_text("".join(json.dumps(i) + "\n" for i in images))
+    articles = (export / "articles.jsonl").read_text()
+    lines = articles.splitlines()
+    (export / "articles.jsonl").write_text("\n".join([lines[0], lines[1][:40], *lines[2:]]))
+
+    with pytest.raises(CommandError, match=r"articles.jsonl, line 2: not JSON"):
+        call_command("import", str(export), "--no-index")
+    assert not Page.objects.filter(depth__gt=1).exists()
+    assert not Comment.objects.exists() and not Image.objects.exists()
+
+    (export / "articles.jsonl").write_text(articles)
+    report = import_site(export)
+    assert report.missing_files == ["../secret.png"]
+    assert not default_storage.exists("secret.png")
+    assert Comment.objects.count() == 5
