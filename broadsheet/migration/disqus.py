@@ -177,7 +177,7 @@ def _import_thread(staging, thread_id: str, link: str, report: DisqusReport) -> 
     with transaction.atomic():
         by_dsq = _imported_before([post[0] for post in posts])
         report.already_imported += len(by_dsq)
-        waiting = [post for post in posts if post[0] not in by_dsq]
+        waiting = waiting_at_start = [post for post in posts if post[0] not in by_dsq]
         in_thread = {post[0] for post in posts}
         while waiting:
             # Replies wait for their parent (a reply can be older than its parent when
@@ -186,17 +186,30 @@ def _import_thread(staging, thread_id: str, link: str, report: DisqusReport) -> 
             ready = [p for p in waiting if not (p[1] in in_thread and p[1] not in by_dsq)]
             if not ready:
                 ready, later = later, []
-            for post in ready:
-                parent = by_dsq.get(post[1]) if post[1] else None
+            # A pass's posts have their parents stored already: one insert for them all.
+            parents = [by_dsq.get(post[1]) if post[1] else None for post in ready]
+            comments = Comment.objects.bulk_create(
+                [_comment(page, post, parent) for post, parent in zip(ready, parents, strict=True)],
+                batch_size=500,
+            )
+            DisqusPost.objects.bulk_create(
+                [
+                    DisqusPost(dsq_id=post[0], thread_dsq_id=thread_id, comment=comment)
+                    for post, comment in zip(ready, comments, strict=True)
+                ],
+                batch_size=500,
+            )
+            for post, parent, comment in zip(ready, parents, comments, strict=True):
+                by_dsq[post[0]] = comment
                 report.orphans += bool(post[1]) and parent is None
-                comment = by_dsq[post[0]] = _create(page, post, parent)
-                DisqusPost.objects.create(dsq_id=post[0], thread_dsq_id=thread_id, comment=comment)
-                report.imported += 1
                 report.spam += comment.status == Comment.Status.SPAM
                 report.removed += comment.status == Comment.Status.REMOVED
+            report.imported += len(ready)
             waiting = later
-        # The page's counts from its rows, in the thread's transaction.
-        recount(page.pk)
+        if waiting_at_start:
+            # The page's counts from its rows, in the thread's transaction (a thread
+            # imported before entirely needs none).
+            recount(page.pk)
 
 
 def _imported_before(dsq_ids: list[str]) -> dict[str, Comment]:
@@ -211,7 +224,7 @@ def _imported_before(dsq_ids: list[str]) -> dict[str, Comment]:
     return found
 
 
-def _create(page: Page, post: tuple, parent: Comment | None) -> Comment:
+def _comment(page: Page, post: tuple, parent: Comment | None) -> Comment:
     _dsq_id, _parent, created_at, name, email, message, deleted, spam, ip = post
     status, reason = Comment.Status.APPROVED, ""
     if spam:
@@ -222,7 +235,7 @@ def _create(page: Page, post: tuple, parent: Comment | None) -> Comment:
         validate_email(email)
     except ValidationError:
         email = ""
-    return Comment.objects.create(
+    return Comment(
         page_id=page.pk,
         parent=parent,
         thread_id=(parent.thread_id or parent.pk) if parent else None,
