@@ -133,7 +133,8 @@ def write_wxr(path: Path) -> int:
             if not articles:
                 break
             last = articles[-1].pk
-            w("".join(_posts(articles, sections, media_offset)))
+            for part in _posts(articles, sections, media_offset):
+                w(part)
             items += len(articles)
         w("</channel>\n</rss>\n")
     return items
@@ -258,14 +259,6 @@ def _posts(articles: list, sections: dict, media_offset: int):
     tags: dict = {pk: [] for pk in ids}
     for link in ArticleTag.objects.filter(content_object_id__in=ids).select_related("tag"):
         tags[link.content_object_id].append(link.tag)
-    comments: dict = {pk: [] for pk in ids}
-    for comment in (
-        Comment.objects.filter(page_id__in=ids)
-        .exclude(status=Comment.Status.SPAM)
-        .select_related("user")
-        .order_by("page_id", "pk")
-    ):
-        comments[comment.page_id].append(comment)
     for article in articles:
         status = "publish" if article.live else "draft"
         if not article.live and article.go_live_at and article.go_live_at > timezone.now():
@@ -318,10 +311,18 @@ def _posts(articles: list, sections: dict, media_offset: int):
                     _meta(f"broadsheet_lead_image_{key}", getattr(article, f"lead_image_{key}"))
                 )
             parts.append(_meta("broadsheet_lead_image_verified", int(article.lead_image_verified)))
-        for comment in comments[article.pk]:
-            parts.append(_comment(comment))
-        parts.append("\t</item>\n")
         yield "".join(parts)
+        # An article's comments as a stream of their own: a 30,000-comment discussion
+        # is never held in memory at once.
+        for comment in (
+            Comment.objects.filter(page_id=article.pk)
+            .exclude(status=Comment.Status.SPAM)
+            .select_related("user")
+            .order_by("pk")
+            .iterator(chunk_size=2000)
+        ):
+            yield _comment(comment)
+        yield "\t</item>\n"
 
 
 def _comment(comment: Comment) -> str:
