@@ -11,6 +11,7 @@ a page by id still mean the same thing. Values that are ids only of one database
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, time
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
@@ -191,6 +192,9 @@ def encode(field_: models.Field, value):
         return json.loads(raw) if isinstance(raw, str) else raw
     if isinstance(field_, models.FileField):
         return value.name
+    if isinstance(value, datetime | time):
+        # In full: DjangoJSONEncoder would cut microseconds to milliseconds.
+        return value.isoformat()
     return value
 
 

@@ -134,6 +134,8 @@ def test_import_of_an_export_gives_the_same_site(rich_site, tmp_path):
         ),
         "ratings": sorted(RatingSummary.objects.values_list("page_id", "count", "total")),
     }
+    moments = sorted(Comment.objects.values_list("pk", "created_at"))
+    assert any(moment.microsecond % 1000 for _pk, moment in moments)  # finer than ms
     wipe_site()
     assert not Comment.objects.exists() and not Image.objects.exists()
 
@@ -154,6 +156,7 @@ def test_import_of_an_export_gives_the_same_site(rich_site, tmp_path):
         ),
         "ratings": sorted(RatingSummary.objects.values_list("page_id", "count", "total")),
     }
+    assert sorted(Comment.objects.values_list("pk", "created_at")) == moments
     after = Client().get(story_url)
     assert after.status_code == 200
     for text in ("Bridge talks stall", "Who <em>pays</em> for the bridge?", "Ministry/Handout"):
