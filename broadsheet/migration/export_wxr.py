@@ -5,10 +5,11 @@ Laid out as WordPress's export writes it: the channel with `wp:wxr_version`,
 `wp:base_site_url`, one `wp:author` per byline, one `wp:category` per section, one
 `wp:tag` per tag; then an `item` per image (`attachment`, with its file's URL) and per
 article (`post`, its section as category, its tags, its lead image as `_thumbnail_id`,
-its comments with their parent ids). WordPress leaves spam out of its exports, and so do
-we; a removed comment goes as `trash`, a held one as `0`. Post ids are the article ids;
-an image's attachment id is its id plus the highest page id, so the two never meet.
-Written as a stream, articles a page at a time.
+its comments with their parent ids, a quoted passage as comment meta). WordPress
+leaves spam out of its exports, and so do we; a removed comment goes as `trash`, a held
+one as `0`. Post ids are the article ids; an image's attachment id is its id plus the
+highest page id, so the two never meet. Written as a stream: articles a page at a time,
+each article's comments a few thousand at a time.
 """
 
 from datetime import UTC, datetime
@@ -317,7 +318,7 @@ def _posts(articles: list, sections: dict, media_offset: int):
         for comment in (
             Comment.objects.filter(page_id=article.pk)
             .exclude(status=Comment.Status.SPAM)
-            .select_related("user")
+            .select_related("user", "annotation")
             .order_by("pk")
             .iterator(chunk_size=2000)
         ):
@@ -342,5 +343,24 @@ def _comment(comment: Comment) -> str:
         + "<wp:comment_type><![CDATA[comment]]></wp:comment_type>"
         + _element("wp:comment_parent", comment.parent_id or 0)
         + "<wp:comment_user_id>0</wp:comment_user_id>"
+        + _passage_meta(comment)
         + "</wp:comment>\n"
+    )
+
+
+def _passage_meta(comment: Comment) -> str:
+    """The passage a comment quotes, as comment meta (WordPress has no place for it)."""
+    passage = comment.passage
+    if passage is None:
+        return ""
+    return "".join(
+        "<wp:commentmeta>"
+        + _element("wp:meta_key", cdata(key), raw=True)
+        + _element("wp:meta_value", cdata(str(value)), raw=True)
+        + "</wp:commentmeta>"
+        for key, value in (
+            ("broadsheet_passage", passage.exact),
+            ("broadsheet_passage_start", passage.start),
+            ("broadsheet_passage_end", passage.end),
+        )
     )

@@ -110,6 +110,11 @@ def test_wxr_parses_and_has_what_wordpress_needs(rich_site, tmp_path):
     first, reply = rich_site["first"], rich_site["reply"]
     assert comments[str(reply.pk)].findtext(f"{WP}comment_parent") == str(first.pk)
     assert comments[str(first.pk)].findtext(f"{WP}comment_approved") == "1"
+    passage = {
+        m.findtext(f"{WP}meta_key"): m.findtext(f"{WP}meta_value")
+        for m in comments[str(first.pk)].iter(f"{WP}commentmeta")
+    }
+    assert passage["broadsheet_passage"] == "Lorries still queue."
     column = items["build-the-bridge"]
     statuses = [c.findtext(f"{WP}comment_approved") for c in column.iter(f"{WP}comment")]
     assert statuses == ["trash"]  # the spam is left out, as WordPress does
