@@ -45,6 +45,8 @@ def _keep_house(every: float) -> None:
             take_back_abandoned()
         except DatabaseError as error:  # the database away for a moment: next round
             log.warning("Could not take back abandoned tasks: %s", error)
+        except Exception:  # never let the thread die: the next round may succeed
+            log.exception("Taking back abandoned tasks failed")
         finally:
             connections.close_all()  # this thread's own connections
 
