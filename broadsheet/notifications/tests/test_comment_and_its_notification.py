@@ -9,6 +9,7 @@ of the task table as a full disk would, so every layer above it runs as in produ
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
 from broadsheet.engagement.models import Comment, Discussion
@@ -65,6 +66,18 @@ def test_a_comment_whose_notification_cannot_be_queued_is_not_stored(
     assert Comment.objects.count() == 0
     assert notify_tasks() == 0
     assert not Discussion.objects.filter(page_id=article.pk, comment_count__gt=0).exists()
+
+
+def test_the_comment_form_says_nothing_was_stored_when_the_task_cannot_be_written(
+    article, full_task_table
+):
+    guest = {"author_name": "Ann", "author_email": "ann@example.org", "consent": "1"}
+    response = Client(raise_request_exception=False).post(
+        f"/comments/{article.pk}/post/", {"body": "Lost?", **guest}
+    )
+    assert response.status_code == 503
+    assert "nothing was stored" in response.content.decode()
+    assert Comment.objects.count() == 0 and notify_tasks() == 0
 
 
 def test_a_stored_comment_has_its_notification_task_from_its_commit(article, make_reader):
