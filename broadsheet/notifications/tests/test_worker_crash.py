@@ -161,9 +161,12 @@ ALICE = "alice@example.org"
 LONG_AGO = timedelta(hours=1)
 
 
-def a_worker_dies_sending(queue, monkeypatch) -> None:
-    """Run the queue as a worker killed while it sends: the email's task is left RUNNING
-    and its delivery claimed, and both were taken an hour ago."""
+@pytest.fixture
+def died_sending_to_alice(article, make_reader, smtp_inbox, queue, monkeypatch) -> None:
+    """Alice subscribed, a comment posted, and the queue run by a worker killed while it
+    sent her email: that task left RUNNING and the delivery claimed, both an hour ago."""
+    subscribed(article, [ALICE])
+    make_reader().comment(article, "The harbour reopens on Monday.")
     with monkeypatch.context() as patched:
         patched.setattr(services, "send_delivery", lambda delivery_id: "killed")
         queue.run()
@@ -174,11 +177,8 @@ def a_worker_dies_sending(queue, monkeypatch) -> None:
 
 
 def test_an_email_a_dead_worker_was_sending_is_sent_once_by_the_next(
-    article, make_reader, smtp_inbox, queue, monkeypatch
+    died_sending_to_alice, smtp_inbox, queue
 ):
-    subscribed(article, [ALICE])
-    make_reader().comment(article, "The harbour reopens on Monday.")
-    a_worker_dies_sending(queue, monkeypatch)
     assert smtp_inbox.messages == []
 
     queue.run()
@@ -192,13 +192,10 @@ def test_an_email_a_dead_worker_was_sending_is_sent_once_by_the_next(
 
 
 def test_an_expired_claim_is_queued_again_though_its_task_ended(
-    article, make_reader, smtp_inbox, queue, monkeypatch
+    died_sending_to_alice, smtp_inbox, queue
 ):
     # The dead worker's task was taken back while the claim still held: it ended as
     # "skipped", and only the expired claim says the email is still owed.
-    subscribed(article, [ALICE])
-    make_reader().comment(article, "The harbour reopens on Monday.")
-    a_worker_dies_sending(queue, monkeypatch)
     DBTaskResult.objects.filter(status="RUNNING").update(status="SUCCESSFUL")
 
     queue.run()
@@ -206,11 +203,8 @@ def test_an_expired_claim_is_queued_again_though_its_task_ended(
 
 
 def test_a_task_within_its_lease_and_a_live_claim_are_left_alone(
-    article, make_reader, smtp_inbox, queue, monkeypatch
+    died_sending_to_alice, smtp_inbox, queue
 ):
-    subscribed(article, [ALICE])
-    make_reader().comment(article, "The harbour reopens on Monday.")
-    a_worker_dies_sending(queue, monkeypatch)
     # A worker alive and sending: started a moment ago, its claim still running.
     DBTaskResult.objects.filter(status="RUNNING").update(started_at=timezone.now())
     Delivery.objects.update(claimed_until=timezone.now() + services.claim())
