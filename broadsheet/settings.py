@@ -205,6 +205,11 @@ if TASKS_BACKEND not in _TASK_BACKENDS:
         f"TASKS_BACKEND must be one of {', '.join(_TASK_BACKENDS)}, not {TASKS_BACKEND!r}"
     )
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
+# A task RUNNING for longer than this is presumed to have lost its worker (killed, the
+# machine gone) and `broadsheet worker` queues it again (broadsheet/taskqueue.py). Keep
+# it above the longest task; one still running past it is run a second time, harmlessly
+# (every task checks the stored state first) but wastefully.
+TASKS_LEASE_SECONDS = float(os.environ.get("TASKS_LEASE_SECONDS", "900"))
 if TASKS_BACKEND == "rq":
     if not REDIS_URL:
         raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL.")
@@ -354,6 +359,12 @@ WAGTAILFRONTENDCACHE = (
 NOTIFICATIONS_DIGEST_MINUTES = int(os.environ.get("NOTIFICATIONS_DIGEST_MINUTES", "15"))
 NOTIFICATIONS_RETRY_SECONDS = float(os.environ.get("NOTIFICATIONS_RETRY_SECONDS", "30"))
 NOTIFICATIONS_MAX_ATTEMPTS = int(os.environ.get("NOTIFICATIONS_MAX_ATTEMPTS", "48"))
+# How long a worker holds an email it is sending; one whose worker died is sent again
+# once this has passed (its Message-ID unchanged). Keep it above EMAIL_TIMEOUT.
+NOTIFICATIONS_CLAIM_SECONDS = float(os.environ.get("NOTIFICATIONS_CLAIM_SECONDS", "300"))
+# Seconds an SMTP connection may wait on the server (Django's default is for ever, which
+# would outlast the claim above and let a second worker send the same email).
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "30"))
 
 # Feeds: full article text in RSS/Atom items, or the standfirst only.
 FEEDS_FULL_TEXT = env_bool("FEEDS_FULL_TEXT")

@@ -221,7 +221,7 @@ class Created(Schema):
 
 @router.post(
     "/articles/{article_id}/comments",
-    response={201: Created, **refusals(400, 403, 404, 429)},
+    response={201: Created, **refusals(400, 403, 404, 429, 503)},
     summary="Post a comment or reply",
 )
 def create_comment(

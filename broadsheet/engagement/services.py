@@ -5,13 +5,14 @@ its own. Errors are raised as `CommentError` with a message per field, and nothi
 stored when one is raised.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Count, F, Max, Min, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -40,6 +41,8 @@ from broadsheet.moderation.verdicts import (
 )
 from broadsheet.ratelimit import Limit, RateLimited, check_all
 from broadsheet.reader_input import clean_text, single_line
+
+log = logging.getLogger(__name__)
 
 
 class CommentError(Exception):
@@ -79,6 +82,21 @@ def _retry_on_conflict(write, *args, attempts: int = 3):
             if attempt == attempts - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+class NotSaved(CommentError):
+    """The database refused the write (full, away): 503, and nothing was stored, the
+    comment and its side effects being one transaction."""
+
+    status = 503
+
+    def __init__(self):
+        super().__init__(
+            {
+                "form": "Your comment could not be saved just now, and nothing was stored: "
+                "please try again in a moment."
+            }
+        )
 
 
 def check_limits(reader: Reader, action: str) -> None:
@@ -219,7 +237,9 @@ def post_comment(
     quote: dict | None = None,
 ) -> Comment:
     """Store a new comment or reply; its status comes from moderation's verdict. With a
-    `quote` ({exact, prefix, suffix, start, end}) it is anchored to that passage."""
+    `quote` ({exact, prefix, suffix, start, end}) it is anchored to that passage. The
+    comment is stored with its side effects' tasks (notifications) or not at all: when
+    the database refuses any of it, NotSaved (503) and nothing is stored."""
     page = Page.objects.filter(pk=page_id).first()
     if page is None:
         raise NotFound({"article": "No such article."})
@@ -262,20 +282,24 @@ def post_comment(
     if verdict.status == REFUSED:
         raise CommentError({"body": verdict.reason}, status=verdict.http_status)
     guest = reader.user is None
-    return _create_comment(
-        page=page,
-        parent=parent,
-        user=reader.user,
-        guest_name=author_name if guest else "",
-        guest_email=author_email if guest else "",
-        guest_url=author_url if guest else "",
-        guest_key=reader.guest_key if guest else "",
-        ip_hash=reader.ip_hash,
-        body=body,
-        status=verdict.status,
-        status_reason=verdict.reason,
-        passage=passage,
-    )
+    try:
+        return _create_comment(
+            page=page,
+            parent=parent,
+            user=reader.user,
+            guest_name=author_name if guest else "",
+            guest_email=author_email if guest else "",
+            guest_url=author_url if guest else "",
+            guest_key=reader.guest_key if guest else "",
+            ip_hash=reader.ip_hash,
+            body=body,
+            status=verdict.status,
+            status_reason=verdict.reason,
+            passage=passage,
+        )
+    except DatabaseError as error:  # rolled back whole: say so, not a bare 500
+        log.error("Comment on page %s not saved: %s", page.pk, error)
+        raise NotSaved() from error
 
 
 @transaction.atomic

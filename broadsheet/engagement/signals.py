@@ -18,16 +18,18 @@ def reanchor_on_publish(sender, instance, **kwargs) -> None:
     enqueue_on_commit("broadsheet.engagement.tasks.reanchor_after_publish", instance.pk)
 
 
-# Sent once a comment is visible to readers, after its transaction commits: on posting
-# when moderation lets it straight through, or when a moderator approves a held one
-# (was_held=True). Notifications listen; engagement knows nothing of them.
+# Sent when a comment becomes visible to readers, inside the transaction that makes it
+# so: on posting when moderation lets it straight through, or when a moderator approves
+# a held one (was_held=True). Notifications listen; engagement knows nothing of them.
+# Receivers only record what is to happen (a task, through broadsheet.taskqueue.enqueue,
+# which writes it in this transaction and runs it after the commit); they never do it
+# here. An error in a receiver rolls the comment back: a comment is stored with its
+# notification task or not at all (issue 16).
 comment_approved = Signal()  # kwargs: comment, was_held
 
 
 def announce_approved(comment, was_held: bool) -> None:
-    transaction.on_commit(
-        lambda: comment_approved.send(sender=type(comment), comment=comment, was_held=was_held)
-    )
+    comment_approved.send(sender=type(comment), comment=comment, was_held=was_held)
 
 
 # Sent after commit whenever what a page shows of its discussion changes: a comment

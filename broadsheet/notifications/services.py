@@ -27,6 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 from wagtail.models import Page
 
+from broadsheet import taskqueue
 from broadsheet.engagement.models import Comment
 from broadsheet.notifications.models import Address, Delivery, Notification, Subscription
 from broadsheet.ratelimit import Limit, RateLimited, check_all
@@ -192,8 +193,7 @@ def request_confirmation(subscription: Subscription, *, client_hash: str) -> Non
     Subscription.objects.filter(pk=subscription.pk).update(confirmation_sent_at=now)
     from broadsheet.notifications.tasks import send_confirmation_task
 
-    subscription_id = subscription.pk
-    transaction.on_commit(lambda: send_confirmation_task.enqueue(subscription_id))
+    taskqueue.enqueue(send_confirmation_task, subscription.pk)
 
 
 def confirm(subscription_id: int) -> Subscription:
@@ -340,19 +340,22 @@ def notify_comment(comment_id: int, was_held: bool = False) -> int:
         return 0
     made = 0
     for address_id, (kind, page_id) in recipients_for(comment, was_held).items():
-        try:
-            with transaction.atomic():
-                waiting = Notification.objects.filter(
-                    address_id=address_id, page_id=page_id, delivery__isnull=True
-                ).exists()
-                Notification.objects.create(
-                    address_id=address_id, page_id=page_id, comment=comment, kind=kind
-                )
-        except IntegrityError:  # this event reached this address already
-            continue
+        # The notification and the task that collects it are written together: a worker
+        # dying between them would leave it waiting for an email nobody schedules.
+        with transaction.atomic():
+            waiting = Notification.objects.filter(
+                address_id=address_id, page_id=page_id, delivery__isnull=True
+            ).exists()
+            try:
+                with transaction.atomic():
+                    Notification.objects.create(
+                        address_id=address_id, page_id=page_id, comment=comment, kind=kind
+                    )
+            except IntegrityError:  # this event reached this address already
+                continue
+            if not waiting:  # else the email already scheduled will carry this one too
+                schedule_delivery(address_id, page_id)
         made += 1
-        if not waiting:  # else the email already scheduled will carry this one too
-            schedule_delivery(address_id, page_id)
     return made
 
 
@@ -377,14 +380,18 @@ def schedule_delivery(address_id: int, page_id: int | None) -> None:
     last = _last_delivery(address_id, page_id)
     when = last + window() if last and last + window() > timezone.now() else None
     task = collect_task.using(run_after=when) if when else collect_task
-    transaction.on_commit(lambda: task.enqueue(address_id, page_id))
+    taskqueue.enqueue(task, address_id, page_id)
 
 
 def collect(address_id: int, page_id: int | None) -> int | None:
-    """Gather the waiting notifications of an address and article into one Delivery.
+    """Gather the waiting notifications of an address and article into one Delivery,
+    and queue its sending in the same transaction (so no delivery exists without a task
+    to send it, whenever a worker dies).
 
     Returns the delivery's id, or None when there is nothing to send yet (the window
     since the last email is still open: a later collect is scheduled)."""
+    from broadsheet.notifications.tasks import send_delivery_task
+
     with transaction.atomic():
         last = _last_delivery(address_id, page_id)
         if last and last + window() > timezone.now():
@@ -397,12 +404,17 @@ def collect(address_id: int, page_id: int | None) -> int | None:
             return None
         delivery = Delivery.objects.create(address_id=address_id, page_id=page_id)
         waiting.update(delivery=delivery)
+        taskqueue.enqueue(send_delivery_task, delivery.pk)
     return delivery.pk
 
 
 # --- Sending ------------------------------------------------------------------------
 
-CLAIM = timedelta(minutes=5)  # a worker that dies mid-send frees its delivery after this
+
+def claim() -> timedelta:
+    """How long a worker holds a delivery it sends: one whose worker died is sent again
+    after this (NOTIFICATIONS_CLAIM_SECONDS)."""
+    return timedelta(seconds=settings.NOTIFICATIONS_CLAIM_SECONDS)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -426,7 +438,12 @@ def permanent(error: Exception) -> bool:
 def send_delivery(delivery_id: int) -> str:
     """Send one delivery's email, once. On an SMTP failure the delivery is released and a
     retry scheduled with backoff, unless the failure is permanent; it is marked sent
-    only after the server accepted it."""
+    the moment the server accepted it, before the connection is closed (an error on
+    QUIT is not a failure to send). A worker that dies holding it leaves a claim that
+    expires; `requeue_abandoned_deliveries` then sends it again, with the same
+    Message-ID (see docs/notifications.md for the one window where that repeats it)."""
+    from django.core.mail import get_connection
+
     from broadsheet.notifications import emails
     from broadsheet.notifications.tasks import send_delivery_task
 
@@ -434,7 +451,7 @@ def send_delivery(delivery_id: int) -> str:
     claimed = (
         Delivery.objects.filter(pk=delivery_id, sent_at__isnull=True)
         .exclude(claimed_until__gt=now)
-        .update(claimed_until=now + CLAIM)
+        .update(claimed_until=now + claim())
     )
     if not claimed:
         return "skipped"  # sent already, or another worker has it
@@ -447,25 +464,67 @@ def send_delivery(delivery_id: int) -> str:
     if not notifications or delivery.page is None:
         delivery.delete()  # everything in it was unsubscribed meanwhile
         return "empty"
+    connection = get_connection()
     try:
-        emails.notification(delivery, notifications).send()
+        message = emails.notification(delivery, notifications)
+        connection.open()
+        connection.send_messages([message])  # returns once the server said 250
     except Exception as error:  # SMTP refused, unreachable, timed out: try again later
+        _close_quietly(connection)
         attempts = delivery.attempts + 1
-        Delivery.objects.filter(pk=delivery_id).update(
-            attempts=attempts, last_error=str(error)[:300], claimed_until=None
-        )
-        if permanent(error) or attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
+        give_up = permanent(error) or attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS
+        with transaction.atomic():  # released and its retry queued together, or neither
+            Delivery.objects.filter(pk=delivery_id).update(
+                attempts=attempts, last_error=str(error)[:300], claimed_until=None
+            )
+            if not give_up:
+                retry = send_delivery_task.using(run_after=timezone.now() + backoff(attempts))
+                taskqueue.enqueue(retry, delivery_id)
+        if give_up:
             log.error(
                 "Giving up on delivery %s after %s attempts: %s", delivery_id, attempts, error
             )
             return "abandoned"
         log.warning("Delivery %s failed (attempt %s), retrying: %s", delivery_id, attempts, error)
-        send_delivery_task.using(run_after=timezone.now() + backoff(attempts)).enqueue(delivery_id)
         return "retry"
+    # The window: a worker that dies between the server's 250 and this update leaves the
+    # delivery claimed, and it is sent a second time once the claim expires.
     Delivery.objects.filter(pk=delivery_id).update(
         sent_at=timezone.now(), attempts=delivery.attempts + 1, claimed_until=None, last_error=""
     )
+    _close_quietly(connection)
     return "sent"
+
+
+def _close_quietly(connection) -> None:
+    """QUIT after the message was taken: its failure changes nothing we did."""
+    try:
+        connection.close()
+    except Exception as error:
+        log.info("Closing the SMTP connection failed: %s", error)
+
+
+def requeue_abandoned_deliveries() -> int:
+    """Queue again the deliveries whose claim expired unsent: the worker sending them
+    died (killed, or its machine gone) after claiming them. Each is released and its
+    task written in one transaction. Returns how many. `broadsheet worker` calls this
+    as it runs; a delivery released by a worker (to retry later, or given up) has no
+    claim and is left alone."""
+    from broadsheet.notifications.tasks import send_delivery_task
+
+    now = timezone.now()
+    expired = Delivery.objects.filter(sent_at__isnull=True, claimed_until__lt=now)
+    requeued = 0
+    for delivery_id in expired.values_list("pk", flat=True):
+        with transaction.atomic():
+            if expired.filter(pk=delivery_id).update(claimed_until=None):
+                taskqueue.enqueue(send_delivery_task, delivery_id)
+                requeued += 1
+                log.warning(
+                    "Delivery %s was claimed by a worker that stopped: queued again.",
+                    delivery_id,
+                )
+    return requeued
 
 
 def send_confirmation(subscription_id: int, attempt: int = 1) -> str:

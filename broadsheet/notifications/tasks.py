@@ -13,10 +13,8 @@ def notify_comment_task(comment_id: int, was_held: bool = False) -> int:
 
 @task()
 def collect_task(address_id: int, page_id: int | None) -> str:
-    delivery_id = services.collect(address_id, page_id)
-    if delivery_id is None:
-        return "waiting"
-    return services.send_delivery(delivery_id)
+    # The delivery made here is sent by its own task, written with it (services.collect).
+    return "waiting" if services.collect(address_id, page_id) is None else "collected"
 
 
 @task()

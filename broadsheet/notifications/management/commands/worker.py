@@ -1,12 +1,54 @@
 """`broadsheet worker`: run background tasks (emails, related lists, search index,
 re-anchoring) from the database queue. Options pass through to django-tasks-db's
-db_worker (--batch to run what is queued and stop, --queue-name, --interval ...)."""
+db_worker (--batch to run what is queued and stop, --queue-name, --interval ...).
+
+Beside it, the worker takes back what a dead worker left (`take_back_abandoned`): tasks
+RUNNING past their lease and deliveries whose claim expired, when it starts (so a
+`--batch` run does it first) and then every HOUSEKEEPING_SECONDS, from a thread of its
+own, since django-tasks-db's loop has no hook (see broadsheet/taskqueue.py)."""
+
+import logging
+import os
+import threading
+import time
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, connections
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks import TaskResultStatus
 from django_tasks.signals import task_finished
+
+from broadsheet import taskqueue
+from broadsheet.notifications import services
+
+log = logging.getLogger(__name__)
+HOUSEKEEPING_SECONDS = 30.0
+
+
+def take_back_abandoned() -> tuple[int, int]:
+    """What workers that died left behind goes back to the queue: (tasks, deliveries)."""
+    return taskqueue.reclaim_abandoned_tasks(), services.requeue_abandoned_deliveries()
+
+
+def housekeeping_interval() -> float:
+    """Often enough that nothing waits much past its lease or claim."""
+    shortest = min(settings.TASKS_LEASE_SECONDS, settings.NOTIFICATIONS_CLAIM_SECONDS)
+    return max(0.5, min(HOUSEKEEPING_SECONDS, shortest / 4))
+
+
+def _keep_house(every: float) -> None:
+    while True:
+        time.sleep(every)
+        try:
+            take_back_abandoned()
+        except DatabaseError as error:  # the database away for a moment: next round
+            log.warning("Could not take back abandoned tasks: %s", error)
+        except Exception:  # never let the thread die: the next round may succeed
+            log.exception("Taking back abandoned tasks failed")
+        finally:
+            connections.close_all()  # this thread's own connections
 
 
 class Command(BaseCommand):
@@ -30,8 +72,14 @@ class Command(BaseCommand):
         arguments = ["--interval", str(options["interval"]), "--queue-name", options["queue_name"]]
         if options["batch"]:
             arguments.append("--batch")
-        if options["no_reload"] or options["batch"]:
-            arguments.append("--no-reload")
+        reload = settings.DEBUG and not (options["no_reload"] or options["batch"])
+        arguments.append("--reload" if reload else "--no-reload")
+        take_back_abandoned()
+        if not options["batch"] and (not reload or os.environ.get(DJANGO_AUTORELOAD_ENV)):
+            # Not in the reloader's parent process, which only watches files.
+            threading.Thread(
+                target=_keep_house, args=(housekeeping_interval(),), daemon=True
+            ).start()
         verbosity = options["verbosity"]
         if verbosity == 1:
             # The default: one line per email (the console email backend) and one per
