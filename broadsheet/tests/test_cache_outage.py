@@ -246,3 +246,24 @@ def test_an_unreachable_redis_is_logged_once_not_per_call(site_on_redis, caplog)
     assert len(warnings) == 1, [r.getMessage() for r in warnings]
     assert "unavailable" in warnings[0].getMessage()
     assert django_settings.CACHES["default"]["OPTIONS"]["socket_timeout"] > 0
+
+
+@pytest.mark.django_db
+def test_image_renditions_are_made_and_found_with_redis_away_and_cached_on_its_return(
+    site_on_redis,
+):
+    """Wagtail keeps renditions in the default cache (no "renditions" cache here)."""
+    from broadsheet.newsroom.tests.factories import ImageFactory
+
+    image = ImageFactory(title="Harbour at dawn")
+    site_on_redis.pause()
+    with answers_within():
+        first = image.get_rendition("fill-120x80")
+        again = image.get_rendition("fill-120x80")
+    assert first.pk == again.pk and first.file.name
+    site_on_redis.resume()
+    time.sleep(RETRY_SECONDS * 2)
+    with answers_within():
+        image.get_rendition("fill-120x80")
+    cached = redis.Redis.from_url(site_on_redis.url).keys("*")
+    assert any(b"wagtail-rendition" in key for key in cached), cached
