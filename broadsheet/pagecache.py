@@ -275,6 +275,10 @@ class AnonymousPageCacheMiddleware:
         if depends and self._storable(response):
             after = _versions(depends, start=True)
             versions = [before.get(k, v) for k, v in zip(depends, after, strict=True)]
+            if None in versions:
+                # The shared cache is out of reach (broadsheet/redis_cache.py): with no
+                # counters to check it against later, the page is served, not kept.
+                return self._finish(response, cached=False)
             headers = [
                 (name, value)
                 for name, value in response.items()

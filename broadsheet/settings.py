@@ -167,11 +167,21 @@ _CACHE_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "broadsheet")
 if CACHE_BACKEND == "redis":
     if not REDIS_URL:
         raise ImproperlyConfigured("CACHE_BACKEND=redis needs REDIS_URL.")
+    # The cache is a cache: an unreachable Redis is a miss, never an error page, and a
+    # hung one costs a request REDIS_TIMEOUT seconds at most, then each process skips it
+    # for REDIS_RETRY_SECONDS (broadsheet/redis_cache.py). The timeouts go to redis-py's
+    # connection pool through Django's RedisCache OPTIONS.
+    REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "0.5"))
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "broadsheet.redis_cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": _CACHE_PREFIX,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT,
+                "socket_timeout": REDIS_TIMEOUT,
+                "RETRY_SECONDS": float(os.environ.get("REDIS_RETRY_SECONDS", "5")),
+            },
         }
     }
 elif CACHE_BACKEND == "database":

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.urls import include, path, re_path
@@ -13,13 +14,23 @@ from broadsheet.api import api
 
 @never_cache
 def health(request):
-    """For load balancers and the bench: the app answers and its database does."""
+    """For load balancers and the bench: the app answers and its database does (200
+    "ok", else 503). The site serves without its cache, so an unreachable Redis leaves
+    the answer 200 and says "cache: degraded" in a second line and the Broadsheet-Cache
+    header ("ok" otherwise), for monitoring."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError:
         return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
-    return HttpResponse("ok\n", content_type="text/plain")
+    ping = getattr(cache, "ping", None)  # the Redis cache's (broadsheet/redis_cache.py)
+    if ping is not None and not ping():
+        response = HttpResponse("ok\ncache: degraded\n", content_type="text/plain")
+        response["Broadsheet-Cache"] = "degraded"
+        return response
+    response = HttpResponse("ok\n", content_type="text/plain")
+    response["Broadsheet-Cache"] = "ok"
+    return response
 
 
 urlpatterns = [

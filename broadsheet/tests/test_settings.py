@@ -78,7 +78,7 @@ def test_database_url_and_redis_url_choose_the_backends(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "django.db.backends.postgresql",
-        "django.core.cache.backends.redis.RedisCache",
+        "broadsheet.redis_cache.FailOpenRedisCache",  # Django's RedisCache, failing open
     ]
 
 
