@@ -22,6 +22,9 @@ def health(request):
     return HttpResponse("ok\n", content_type="text/plain")
 
 
+# An outage raised outside a view (a session saved by its middleware) is a 503 too.
+handler500 = "broadsheet.outages.server_error"
+
 urlpatterns = [
     path("healthz", health, name="health"),
     path("admin/", include(wagtailadmin_urls)),
