@@ -257,7 +257,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Compressed, content-hashed names: safe to cache for a year at the edge.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Renditions in MEDIA_ROOT too; one that cannot be written (a full or read-only
+    # disk) is logged and left out instead of failing the page (newsroom/storage.py).
+    "renditions": {"BACKEND": "broadsheet.newsroom.storage.RenditionStorage"},
 }
+WAGTAILIMAGES_RENDITION_STORAGE = "renditions"
 MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 

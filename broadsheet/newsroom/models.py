@@ -433,12 +433,13 @@ class ArticlePage(Page):
         return pagecache.depends_on_page(super().serve(request, *args, **kwargs), self.pk)
 
     def get_context(self, request, *args, **kwargs):
+        from broadsheet.newsroom.storage import rendition_or_original
         from broadsheet.newsroom.structured_data import LEAD_IMAGE_RENDITION, canonical_url
 
         context = super().get_context(request, *args, **kwargs)
         context["support_cta"] = self.call_to_action(request)
         if self.lead_image:
-            rendition = self.lead_image.get_rendition(LEAD_IMAGE_RENDITION)
+            rendition = rendition_or_original(self.lead_image, LEAD_IMAGE_RENDITION)
             context["share_image_url"] = canonical_url(request, rendition.url)
         return context
 

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from wagtail.models import Site
 
 from broadsheet.newsroom.models import ArticlePage, PublicationSettings
+from broadsheet.newsroom.storage import rendition_or_original
 
 LEAD_IMAGE_RENDITION = "width-1200"
 
@@ -32,13 +33,13 @@ def canonical_url(request: HttpRequest, path: str) -> str:
 
 
 def _absolute_image_url(request: HttpRequest, image, spec: str = LEAD_IMAGE_RENDITION) -> str:
-    return canonical_url(request, image.get_rendition(spec).url)
+    return canonical_url(request, rendition_or_original(image, spec).url)
 
 
 def figure_structured_data(request: HttpRequest, figure) -> dict[str, Any]:
     """An ImageObject saying what the caption says: credit, where the picture came from
     and whether the newsroom verified it, and how it may be used."""
-    rendition = figure.image.get_rendition(LEAD_IMAGE_RENDITION)
+    rendition = rendition_or_original(figure.image, LEAD_IMAGE_RENDITION)
     image: dict[str, Any] = {
         "@type": "ImageObject",
         "url": canonical_url(request, rendition.url),
