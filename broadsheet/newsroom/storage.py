@@ -1,13 +1,13 @@
 """Where image renditions are written, and what happens when they cannot be.
 
 A rendition is made the first time a page asks for it, while a reader waits. When the
-media folder is full or read-only that write fails; an article must still render. The
-failure is logged and raised as Wagtail's SourceImageIOError, which its `{% image %}`
-and `{% srcset_image %}` tags already render as a broken-image placeholder (the alt
-text shows) instead of failing the page; the structured data and the share image use
-the original picture instead (`rendition_or_original`). Nothing half-written is left:
-the partial file is removed and the rendition row, created in the same transaction,
-is never saved, so the next request after space is freed makes it afresh.
+media folder is full or read-only that write fails (and on a read-only disk so does the
+rendition's row); an article must still render. The storage removes the partial file,
+logs, and raises RenditionNotWritten; the image tags of `newsroom_images` then leave that
+image out of the page, and the share image and structured data use the original picture
+(`rendition_or_original`). Nothing half-written is kept: the rendition's row is created
+in the same transaction as its file and rolled back with it, so the first request after
+space is freed makes the rendition afresh.
 """
 
 import contextlib
@@ -17,20 +17,27 @@ import os
 from types import SimpleNamespace
 
 from django.core.files.storage import FileSystemStorage
-from wagtail.images.models import SourceImageIOError
+
+from broadsheet.outages import FULL, READ_ONLY, outage_kind
 
 log = logging.getLogger(__name__)
 
 UNWRITABLE = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES)
 
 
-class RenditionNotWritten(SourceImageIOError):
+class RenditionNotWritten(Exception):
     """The rendition's file could not be written (full or read-only media folder)."""
 
 
+def rendition_failed(error: BaseException) -> bool:
+    """Whether `error` means a rendition could not be stored for lack of a writable
+    disk (its file, or its row in a database on a full or read-only disk)."""
+    return isinstance(error, RenditionNotWritten) or outage_kind(error) in (FULL, READ_ONLY)
+
+
 class RenditionStorage(FileSystemStorage):
-    """MEDIA_ROOT, as the default storage, but a rendition it cannot write is logged and
-    left out rather than failing the page that asked for it."""
+    """MEDIA_ROOT, as the default storage; a rendition it cannot write is logged and
+    raised as RenditionNotWritten, with no partial file left behind."""
 
     def _save(self, name, content):
         try:
@@ -46,9 +53,11 @@ class RenditionStorage(FileSystemStorage):
 
 
 def rendition_or_original(image, spec: str):
-    """The rendition of `image` for `spec`, or (when it cannot be written) the original
+    """The rendition of `image` for `spec`, or (when it cannot be stored) the original
     picture with its own size: something with `url`, `width` and `height`."""
     try:
         return image.get_rendition(spec)
-    except RenditionNotWritten:
+    except Exception as error:
+        if not rendition_failed(error):
+            raise
         return SimpleNamespace(url=image.file.url, width=image.width, height=image.height)
