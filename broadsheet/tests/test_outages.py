@@ -209,3 +209,51 @@ def test_sqlites_own_storage_errors_are_outages_and_its_other_errors_are_not(tmp
     assert outages.outage_kind(OSError(28, "No space left on device")) == "full"
     assert outages.outage_kind(OSError(2, "No such file")) is None
     assert outages.outage_kind(ValueError()) is None
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's writers' lock file")
+def test_a_writers_lock_file_that_cannot_be_opened_stops_no_read_and_opens_at_the_next_write(
+    tmp_path,
+):
+    from broadsheet.sqlite.base import DatabaseWrapper
+
+    path = tmp_path / "site.sqlite3"
+    lock = tmp_path / "site.sqlite3.writers"
+    lock.mkdir()  # a folder where the lock file should be: open() fails, as on EROFS
+    database = DatabaseWrapper({**connection.settings_dict, "NAME": str(path)}, alias="bad-day")
+    try:
+        with database.cursor() as cursor:
+            cursor.execute("CREATE TABLE t (x)")
+            cursor.execute("SELECT count(*) FROM t")  # reads never needed the lock file
+            cursor.execute("INSERT INTO t VALUES (1)")  # nor does a write without it
+        assert database._writer_file is None
+        lock.rmdir()  # the disk is fine again: the next write opens the lock file
+        with database.cursor() as cursor:
+            cursor.execute("INSERT INTO t VALUES (2)")
+            cursor.execute("SELECT count(*) FROM t")
+            assert cursor.fetchone() == (2,)
+        assert database._writer_file is not None
+    finally:
+        database.close()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # as a request: autocommit
+def test_an_article_renders_when_its_image_renditions_cannot_be_stored(client, tmp_path):
+    from broadsheet.newsroom.tests.factories import (
+        HomePageFactory,
+        ImageFactory,
+        SectionPageFactory,
+    )
+
+    world = SectionPageFactory(parent=HomePageFactory(), title="World", slug="world")
+    picture = ImageFactory()
+    article = ArticlePageFactory(parent=world, title="Harbour", slug="harbour", lead_image=picture)
+    client.get(world.url)  # the site has served a page before (its settings row exists)
+    with writes_fail_with(real_sqlite_error(tmp_path, "read-only")):  # no rendition row
+        page = client.get(article.url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Harbour" in html and "<img" not in html  # the picture is left out
+    assert '<meta property="og:image" content="http://' in html
+    assert picture.file.name.rsplit("/", 1)[-1] in html  # the original is shared instead
+    assert not picture.renditions.filter(filter_spec__startswith="width-").exists()
