@@ -18,6 +18,7 @@ from broadsheet.http import ApiError
 from broadsheet.moderation.api import router as moderation_router
 from broadsheet.newsroom.api import router as newsroom_router
 from broadsheet.notifications.api import router as notifications_router
+from broadsheet.outages import API_ERRORS, api_outage
 from broadsheet.ratelimit import RateLimited
 
 api = NinjaAPI(
@@ -73,6 +74,10 @@ def too_many(request: HttpRequest, exc: RateLimited) -> HttpResponse:
     response["Retry-After"] = str(exc.retry_after)
     return response
 
+
+for error in API_ERRORS:
+    # The database or the disk failed: 503 JSON with Retry-After (broadsheet/outages.py).
+    api.add_exception_handler(error, api_outage)
 
 api.add_router("/", newsroom_router)
 api.add_router("/", engagement_router)

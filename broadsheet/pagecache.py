@@ -28,6 +28,12 @@ a hit then reads only the small version counters from the shared cache, not the 
 (tens of kilobytes, unpickled) each time. A local copy obeys the same rule as the shared
 entry (served only while its counters are unchanged, never past its expiry), so it is
 exactly as fresh.
+
+When the database is down (broadsheet/outages.py answers 503), a page whose entry is
+no longer fresh is served from that entry anyway, marked stale (`X-Cache: stale`, its
+`Age`, `Warning: 111`, `Cache-Control: no-store`) rather than not at all: entries are
+kept PAGE_CACHE_STALE_SECONDS beyond their freshness for that, and freshness is checked
+on every hit (counters unchanged, PAGE_CACHE_SECONDS not past).
 """
 
 import hashlib
@@ -192,7 +198,7 @@ class _LocalEntries:
             entry = self._entries.get(key)
             if entry is None:
                 return None
-            if entry["expires"] <= time.time():
+            if entry.get("kept", entry["expires"]) <= time.time():
                 del self._entries[key]
                 return None
             self._entries.move_to_end(key)
@@ -256,19 +262,19 @@ class AnonymousPageCacheMiddleware:
             or _personal(request, entry["depends"])
         ):
             return self._finish(self._private(self.get_response(request)), cached=None)
-        if entry and _versions(entry["depends"]) == entry["versions"]:
-            content = csp.reissue_nonce(entry["content"], entry.get("nonce", ""), request)
-            response = HttpResponse(content, status=entry["status"])
-            for name, value in entry["headers"]:
-                response[name] = value
-            if entry.get("unless"):
-                response[UNLESS] = " ".join(entry["unless"])
-            return self._finish(response, cached=True)
+        if (
+            entry
+            and entry["expires"] > time.time()
+            and _versions(entry["depends"]) == entry["versions"]
+        ):
+            return self._finish(self._served(entry, request), cached=True)
         # Counters are read before rendering: a change during the render then makes
         # this entry stale at once instead of hiding behind a fresh counter.
         known = entry["depends"] if entry else [LISTINGS, PUBLISHED]
         before = dict(zip(known, _versions(known, start=True), strict=True))
         response = self.get_response(request)
+        if entry and getattr(response, "outage", None):
+            return self._stale(self._finish(self._served(entry, request), cached=True), entry)
         depends = response.get(DEPENDS, "").split()
         if depends and _personal(request, depends):
             return self._finish(self._private(response), cached=None)
@@ -284,21 +290,46 @@ class AnonymousPageCacheMiddleware:
                 for name, value in response.items()
                 if name not in (DEPENDS, UNLESS, "Content-Length", "Date")
             ]
+            now = time.time()
             entry = {
                 "content": response.content,
                 "status": response.status_code,
                 "headers": headers,
                 "depends": depends,
                 "versions": versions,
-                "expires": time.time() + settings.PAGE_CACHE_SECONDS,
+                "stored": now,
+                "expires": now + settings.PAGE_CACHE_SECONDS,
+                # Kept longer than fresh: served, marked stale, while the database is down.
+                "kept": now + settings.PAGE_CACHE_SECONDS + settings.PAGE_CACHE_STALE_SECONDS,
                 "unless": response.get(UNLESS, "").split(),
                 # The scripts' nonce, replaced by each response's own when served.
                 "nonce": getattr(request, "csp_nonce", ""),
             }
-            cache.set(key, entry, timeout=settings.PAGE_CACHE_SECONDS)
+            cache.set(
+                key, entry, timeout=settings.PAGE_CACHE_SECONDS + settings.PAGE_CACHE_STALE_SECONDS
+            )
             local_entries.put(key, entry)
             return self._finish(response, cached=False)
         return self._finish(response, cached=None)
+
+    @staticmethod
+    def _served(entry: dict, request: HttpRequest) -> HttpResponse:
+        content = csp.reissue_nonce(entry["content"], entry.get("nonce", ""), request)
+        response = HttpResponse(content, status=entry["status"])
+        for name, value in entry["headers"]:
+            response[name] = value
+        if entry.get("unless"):
+            response[UNLESS] = " ".join(entry["unless"])
+        return response
+
+    @staticmethod
+    def _stale(response: HttpResponse, entry: dict) -> HttpResponse:
+        """The copy held, served because the page cannot be rendered now (outages.py)."""
+        response["X-Cache"] = "stale"
+        response["Age"] = str(max(0, int(time.time() - entry.get("stored", time.time()))))
+        response["Warning"] = '111 - "Revalidation Failed"'
+        response["Cache-Control"] = "no-store"  # no CDN keeps it past the outage
+        return response
 
     @staticmethod
     def _private(response: HttpResponse) -> HttpResponse:

@@ -98,6 +98,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions, CSRF and auth: a cached page for an anonymous reader skips them.
     "broadsheet.pagecache.AnonymousPageCacheMiddleware",
+    # The database or the disk failed: 503 and Retry-After (broadsheet/outages.py);
+    # inside the page cache, which serves the copy it holds instead.
+    "broadsheet.outages.OutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -269,7 +272,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Compressed, content-hashed names: safe to cache for a year at the edge.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Renditions in MEDIA_ROOT too; one that cannot be written (a full or read-only
+    # disk) is logged and left out instead of failing the page (newsroom/storage.py).
+    "renditions": {"BACKEND": "broadsheet.newsroom.storage.RenditionStorage"},
 }
+WAGTAILIMAGES_RENDITION_STORAGE = "renditions"
 MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 
@@ -344,6 +351,9 @@ ALTCHA_COST = int(os.environ.get("ALTCHA_COST", "5000"))  # PBKDF2 iterations pe
 # seconds at most; a CDN may keep pages CDN_MAX_AGE seconds (purge by Surrogate-Key).
 PAGE_CACHE = env_bool("PAGE_CACHE", True)
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
+# While the database is down, a page the cache still holds is served (marked stale) for
+# up to this long past its freshness, rather than a 503.
+PAGE_CACHE_STALE_SECONDS = int(os.environ.get("PAGE_CACHE_STALE_SECONDS", "86400"))
 # Pages each process also keeps in memory (validated against the shared counters).
 PAGE_CACHE_LOCAL_ENTRIES = int(os.environ.get("PAGE_CACHE_LOCAL_ENTRIES", "200"))
 CDN_MAX_AGE = int(os.environ.get("CDN_MAX_AGE", "60"))

@@ -33,6 +33,9 @@ def health(request):
     return response
 
 
+# An outage raised outside a view (a session saved by its middleware) is a 503 too.
+handler500 = "broadsheet.outages.server_error"
+
 urlpatterns = [
     path("healthz", health, name="health"),
     path("admin/", include(wagtailadmin_urls)),

@@ -29,6 +29,7 @@ from broadsheet.newsroom.canonical import LEAD_IMAGE_RENDITION, canonical_url
 from broadsheet.newsroom.figures import Figure, Provenance
 from broadsheet.newsroom.panels import WhatReadersSeePanel
 from broadsheet.newsroom.plain_text import collapse_whitespace, html_to_paragraphs, join_paragraphs
+from broadsheet.newsroom.storage import rendition_or_original
 
 # URL prefixes served by Django views or other apps beside the page tree; a section
 # with one of these slugs would be unreachable.
@@ -459,7 +460,7 @@ class ArticlePage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["support_cta"] = self.call_to_action(request)
         if self.lead_image:
-            rendition = self.lead_image.get_rendition(LEAD_IMAGE_RENDITION)
+            rendition = rendition_or_original(self.lead_image, LEAD_IMAGE_RENDITION)
             context["share_image_url"] = canonical_url(request, rendition.url)
         return context
 

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 
 from broadsheet.newsroom.canonical import LEAD_IMAGE_RENDITION, canonical_url
 from broadsheet.newsroom.models import ArticlePage, PublicationSettings
+from broadsheet.newsroom.storage import rendition_or_original
 
 __all__ = ["LEAD_IMAGE_RENDITION", "canonical_url"]  # also named here, where feeds look
 
@@ -19,13 +20,13 @@ def _iso(value) -> str | None:
 
 
 def _absolute_image_url(request: HttpRequest, image, spec: str = LEAD_IMAGE_RENDITION) -> str:
-    return canonical_url(request, image.get_rendition(spec).url)
+    return canonical_url(request, rendition_or_original(image, spec).url)
 
 
 def figure_structured_data(request: HttpRequest, figure) -> dict[str, Any]:
     """An ImageObject saying what the caption says: credit, where the picture came from
     and whether the newsroom verified it, and how it may be used."""
-    rendition = figure.image.get_rendition(LEAD_IMAGE_RENDITION)
+    rendition = rendition_or_original(figure.image, LEAD_IMAGE_RENDITION)
     image: dict[str, Any] = {
         "@type": "ImageObject",
         "url": canonical_url(request, rendition.url),

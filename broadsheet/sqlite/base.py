@@ -11,8 +11,22 @@ cache deleting expired keys) takes the same lock for its duration. Reads (WAL) n
 wait; the busy timeout still guards anything else. A worker killed mid-transaction
 releases the lock with its process.
 
+The lock file is opened on the first write, not with every connection, and read-only
+when it cannot be opened to write: a read-only or full folder never stops reads, and
+the next write after the folder is writable again opens it. A database on a read-only
+filesystem whose WAL index (-shm) is gone cannot be opened even to read: such a
+connection is opened `immutable` (nothing can write there anyway) and closed after its
+request, so the first request after the filesystem is writable again gets a normal one.
+Any connection that met an error is closed at the end of its request (reopening costs
+~1 ms), since SQLite opens a database it cannot write read-only and keeps it so.
+
 ENGINE "broadsheet.sqlite" (settings.py chooses it for sqlite:// URLs).
 """
+
+import logging
+import os
+import sqlite3
+from urllib.parse import quote
 
 try:
     import fcntl
@@ -22,6 +36,9 @@ except ImportError:  # not POSIX: SQLite's busy handler alone, as before
 from django.db.backends.sqlite3 import base
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
+SQLITE_CANTOPEN = 14
+
+log = logging.getLogger(__name__)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -35,7 +52,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         """An autocommit write is its own transaction: it queues like one."""
         if (
             self._writing
-            or self._writer_file is None
+            or fcntl is None
             or self.in_atomic_block
             or sql.lstrip()[:6].upper() not in WRITES
         ):
@@ -47,12 +64,49 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self._release_writers()
 
     def get_new_connection(self, conn_params):
-        connection = super().get_new_connection(conn_params)
-        if fcntl is not None and self._writer_file is None and not self.is_in_memory_db():
-            self._writer_file = open(f"{self.settings_dict['NAME']}.writers", "a+b")  # noqa: SIM115
-        return connection
+        try:
+            return super().get_new_connection(conn_params)
+        except sqlite3.OperationalError as error:
+            path = str(self.settings_dict["NAME"])
+            if (
+                getattr(error, "sqlite_errorcode", 0) & 0xFF != SQLITE_CANTOPEN
+                or self.is_in_memory_db()
+                or not os.path.exists(path)
+                or not os.statvfs(os.path.dirname(path) or ".").f_flag & os.ST_RDONLY
+            ):
+                raise
+        # A read-only filesystem, and no WAL index to read through: nobody can write
+        # here, so the file is read as it is, by this request only.
+        log.warning("%s is on a read-only filesystem: reading it immutable", path)
+        self.close_at = 0
+        uri = f"file:{quote(os.path.abspath(path))}?immutable=1"
+        return super().get_new_connection({**conn_params, "database": uri, "uri": True})
+
+    def close_if_unusable_or_obsolete(self):
+        # SQLite keeps a connection read-only once it opened it so (a full or read-only
+        # disk): after any error a fresh one is opened for the next request.
+        if self.connection is not None and self.errors_occurred and not self.in_atomic_block:
+            self.close()
+            return
+        super().close_if_unusable_or_obsolete()
+
+    def _open_writers(self) -> None:
+        """Open the lock file if it is not open; read-only if it cannot be written (a
+        flock needs no write access); left closed, to be tried at the next write, when
+        it cannot be opened at all."""
+        if fcntl is None or self._writer_file is not None or self.is_in_memory_db():
+            return
+        path = f"{self.settings_dict['NAME']}.writers"
+        for mode in ("a+b", "rb"):
+            try:
+                self._writer_file = open(path, mode)  # noqa: SIM115 - closed in _close()
+                return
+            except OSError as error:
+                failure = error
+        log.warning("Writers queue without their lock file (%s): %s", path, failure)
 
     def _take_writers(self):
+        self._open_writers()
         if self._writer_file is not None and not self._writing:
             fcntl.flock(self._writer_file, fcntl.LOCK_EX)
             self._writing = True
