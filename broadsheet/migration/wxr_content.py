@@ -40,7 +40,7 @@ WP_IMAGE_CLASS = re.compile(r"wp-image-(\d+)")
 UPLOADS_PATH = re.compile(r"wp-content/uploads/(.+?)(?:-\d+x\d+)?(\.[A-Za-z0-9]+)(?:\?.*)?$")
 BLOCK_LEVEL = re.compile(
     r"^\s*<(?:p|h[1-6]|ul|ol|li|blockquote|div|figure|table|pre|hr|dl|section|address|"
-    r"form|iframe|script|style)\b",
+    r"form|iframe|script|style|embed|gallery)\b",
     re.IGNORECASE,
 )
 EMBED_HOSTS = re.compile(
