@@ -169,9 +169,10 @@ class WxrImport:
                 action(record)
         except (ValidationError, ValueError, PhpValueError) as error:
             message = "; ".join(getattr(error, "messages", [str(error)]))
-            self.report.skip(kind, ident, f"malformed item ({message[:200]})")
+            self.report.skip(kind, ident or "(no id)", f"malformed item ({message[:200]})")
         except Exception as error:  # noqa: BLE001 - one bad item must not end the import
-            self.report.skip(kind, ident, f"failed ({type(error).__name__}: {str(error)[:200]})")
+            reason = f"failed ({type(error).__name__}: {str(error)[:200]})"
+            self.report.skip(kind, ident or "(no id)", reason)
 
     def _home(self) -> HomePage:
         site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
@@ -414,7 +415,7 @@ class WxrImport:
         for note in converted.notes:
             self.report.note("article", item.wp_id, note)
         for missing in converted.missing:
-            self.report.skip("image", missing, f"missing media (in article {item.wp_id})")
+            self.report.note("article", item.wp_id, f"image {missing} not imported: left out")
 
         date = parse_date(item.post_date_gmt, item.post_date)
         modified = parse_date(item.modified_gmt) or date
@@ -460,10 +461,10 @@ class WxrImport:
     def _lead_image(self, page: ArticlePage, item: WpItem) -> None:
         found = self.attachments.get(item.meta.get("_thumbnail_id", ""))
         if item.meta.get("_thumbnail_id") and found is None:
-            self.report.skip(
-                "image",
-                item.meta["_thumbnail_id"],
-                f"missing media (featured image of article {item.wp_id})",
+            self.report.note(
+                "article",
+                item.wp_id,
+                f"featured image {item.meta['_thumbnail_id']} not imported: no lead image",
             )
         if found and found[0]:
             page.lead_image_id, page.lead_image_caption, page.lead_image_credit = found

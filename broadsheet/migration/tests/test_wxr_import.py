@@ -179,7 +179,7 @@ def test_featured_image_is_the_lead_image_with_alt_caption_and_credit(home, uplo
 def test_missing_media_is_listed_and_a_later_run_picks_it_up(home, uploads):
     without = run_import(NEWSROOM)  # no --media-dir: nothing to read the files from
     assert "2 image: missing media (not in --media-dir)" in without
-    assert "2016/09/fish-market.jpg" in without and "featured image of article 11" in without
+    assert "2016/09/fish-market.jpg" in without and "featured image 10 not imported" in without
     assert article("11").lead_image is None
 
     output = run_import(NEWSROOM, "--media-dir", str(uploads))
