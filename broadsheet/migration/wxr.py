@@ -430,16 +430,6 @@ class WxrImport:
         page.body = converted.blocks
         page.comments_open = item.comment_status != "closed"
         self._lead_image(page, item)
-        if created:
-            page.slug = self._free_slug(parent, item.slug or page.title)
-            parent.add_child(instance=page)
-        elif page.get_parent().pk != parent.pk:
-            self.report.note(
-                "article",
-                item.wp_id,
-                "its category changed: left in its section, move it if needed",
-            )
-
         page.article_authors = (
             [ArticleAuthor(author_id=self.authors[item.creator])]
             if item.creator in self.authors
@@ -447,6 +437,18 @@ class WxrImport:
         )
         page.tags.set([self._tag(name, "") for name in tag_names if name.strip()])
         self._state(page, item, date, modified)
+        if created:  # one save: the page goes into the tree with its state
+            page.slug = self._free_slug(parent, item.slug or page.title)
+            parent.add_child(instance=page)
+        else:
+            page.save()
+            if page.get_parent().pk != parent.pk:
+                self.report.note(
+                    "article",
+                    item.wp_id,
+                    "its category changed: left in its section, move it if needed",
+                )
+        self._revision(page, item, date)
         self._remember("article", item.wp_id, page)
         self._count("article", created)
 
@@ -472,7 +474,8 @@ class WxrImport:
             page.lead_image_id = None
 
     def _state(self, page: ArticlePage, item: WpItem, date, modified) -> None:
-        """Publish, schedule or keep as draft as WordPress had it, with its dates."""
+        """Published, scheduled or a draft as WordPress had it, with its dates (set on the
+        page before it is saved)."""
         status = item.status
         if status in ("publish", "private"):
             page.live = True
@@ -484,7 +487,10 @@ class WxrImport:
             page.live = False
             page.has_unpublished_changes = True
             page.go_live_at = date if status == "future" else None
-        page.save()
+
+    def _revision(self, page: ArticlePage, item: WpItem, date) -> None:
+        """The revision that holds the imported content: live, scheduled or a draft."""
+        status = item.status
         revision = page.save_revision(approved_go_live_at=date if status == "future" else None)
         if page.live:
             page.live_revision = revision
@@ -563,6 +569,22 @@ class WxrImport:
             queue.extend(reversed(children.get(wp_id, [])))
         for wp_id in by_id.keys() - done.keys():
             self.report.skip("comment", wp_id, "comment whose parent is missing")
+        # One statement for the thread's mapping rows, not one per comment.
+        ImportedObject.objects.bulk_create(
+            [
+                ImportedObject(
+                    source=self.source,
+                    kind="comment",
+                    source_id=wp_id,
+                    model=Comment._meta.label_lower,
+                    object_id=saved.pk,
+                )
+                for wp_id, saved in done.items()
+            ],
+            update_conflicts=True,
+            unique_fields=["source", "kind", "source_id"],
+            update_fields=["model", "object_id", "imported_at"],
+        )
 
     def _comment(
         self, page: ArticlePage, wp: WpComment, parent: Comment | None, comment: Comment | None
@@ -592,7 +614,6 @@ class WxrImport:
         comment.ip_hash = keyed_hash("address", wp.ip) if wp.ip else ""
         comment.imported_upvotes, comment.imported_downvotes = self._votes(wp)
         comment.save()
-        self._remember("comment", wp.wp_id, comment)
         self._count("comment", created)
         return comment
 
@@ -645,16 +666,20 @@ class WxrImport:
             parsed = urlparse(link or "")
             if parsed.path or parsed.query:
                 olds.add(Redirect.normalise_path(link))
-        created = 0
-        for old in olds:
-            if not old or old == new_path or old == "/":
-                continue
-            _, made = Redirect.objects.update_or_create(
-                old_path=old, site=None, defaults={"redirect_page": page, "is_permanent": True}
-            )
-            created += made
-        if created:
-            self.report.create("redirect", created)
+        olds = {old for old in olds if old and old not in (new_path, "/")}
+        existing = {r.old_path: r for r in Redirect.objects.filter(site=None, old_path__in=olds)}
+        moved = [r for r in existing.values() if r.redirect_page_id != page.pk]
+        for redirect in moved:
+            redirect.redirect_page, redirect.redirect_link, redirect.is_permanent = page, "", True
+        if moved:
+            Redirect.objects.bulk_update(moved, ["redirect_page", "redirect_link", "is_permanent"])
+        new = [
+            Redirect(old_path=old, site=None, redirect_page=page, is_permanent=True)
+            for old in sorted(olds - existing.keys())
+        ]
+        if new:
+            Redirect.objects.bulk_create(new)
+            self.report.create("redirect", len(new))
 
 
 def _count(value, signed: bool = False) -> int | None:
