@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test test-resilience install lint format chromium nginx screenshots bench bench-quick bench-pages bench-anchoring bench-related bench-discovery bench-spam bench-restart worker clean
+.PHONY: run test test-resilience install lint format chromium nginx screenshots bench bench-quick bench-pages bench-anchoring bench-related bench-discovery bench-spam bench-restart bench-migration worker clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -131,6 +131,11 @@ bench-restart: install
 # Spam filter precision and recall on a held-out labelled corpus: rules vs trained.
 bench-spam: install
 	$(BIN)/python bench/spam.py
+
+# The WordPress import on a generated WXR export (BENCH_WXR_MB, default 50): items per
+# second and peak memory (run at two sizes to see memory stay flat).
+bench-migration: install
+	$(BIN)/python bench/migration.py
 
 clean:
 	rm -rf $(VENV) var/test-* .pytest_cache

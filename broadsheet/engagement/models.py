@@ -69,6 +69,10 @@ class Comment(models.Model):
     reply_count = models.PositiveIntegerField(
         default=0, help_text="Approved replies in this comment's thread (top-level only)."
     )
+    # Votes brought by an import (wpDiscuz keeps totals, not voters): part of upvotes and
+    # downvotes, kept apart so a recount from the Vote rows adds them back.
+    imported_upvotes = models.PositiveIntegerField(default=0)
+    imported_downvotes = models.PositiveIntegerField(default=0)
 
     # The reason a comment withdrawn by its own author carries (any other removal was a
     # moderator's, which its author is told about).
@@ -201,13 +205,19 @@ class Rating(models.Model):
 
 class RatingSummary(models.Model):
     """A page's rating count and star total, changed by F() deltas per vote, never by a
-    rescan of every rating; the average is total / count."""
+    rescan of every rating; the average is total / count.
+
+    Ratings brought by an import (wpDiscuz keeps an average and a count, not the raters)
+    are `imported_count` and `imported_total`, included in `count` and `total`: new
+    ratings add to them, and a recount is the Rating rows plus them."""
 
     page = models.OneToOneField(
         "wagtailcore.Page", on_delete=models.CASCADE, primary_key=True, related_name="+"
     )
     count = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)
+    imported_count = models.PositiveIntegerField(default=0)
+    imported_total = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.count} ratings on page {self.page_id}"

@@ -27,22 +27,29 @@ _markdown = (
 )
 
 
-def render_comment(text: str) -> str:
-    """Reader text to safe HTML: the only way a comment body reaches a page."""
-    return clean_html(_markdown.render(text))
-
-
-def clean_html(html: str) -> str:
-    """HTML to the allow-listed subset: the one sanitizer, for markdown's output above and
-    for comments that arrive as HTML (imports from Disqus or WordPress)."""
+def clean_html(
+    html: str,
+    *,
+    tags: set[str] = ALLOWED_TAGS,
+    attributes: dict[str, set[str]] = ALLOWED_ATTRIBUTES,
+    link_rel: str | None = "nofollow ugc noopener",
+) -> str:
+    """HTML from outside (a reader, an imported export) cleaned by nh3 against an
+    allow-list: the one sanitizer. Scripts, styles and their content, event handlers and
+    links to anything but http(s) and mailto are removed."""
     return nh3.clean(
         html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
+        tags=tags,
+        attributes=attributes,
         url_schemes=LINK_SCHEMES,
-        link_rel="nofollow ugc noopener",
+        link_rel=link_rel,
         strip_comments=True,
     ).strip()
+
+
+def render_comment(text: str) -> str:
+    """Reader text to safe HTML: the only way a comment body reaches a page."""
+    return clean_html(_markdown.render(text)).strip()
 
 
 class _PlainText(HTMLParser):

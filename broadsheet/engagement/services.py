@@ -694,10 +694,11 @@ def recount(page_id: int | None = None) -> int:
         ),
         0,
     )
+    up = votes(1) + F("imported_upvotes")
+    down = votes(-1) + F("imported_downvotes")
     with transaction.atomic():
-        comments.update(
-            upvotes=votes(1), downvotes=votes(-1), score=votes(1) - votes(-1), reply_count=replies
-        )
+        # Imported totals (wpDiscuz's) count as votes beside the Vote rows.
+        comments.update(upvotes=up, downvotes=down, score=up - down, reply_count=replies)
         discussions.update(comment_count=0)
         approved = comments.filter(status=Comment.Status.APPROVED)
         for row in approved.values("page_id").annotate(n=Count("pk"), last=Max("created_at")):
@@ -708,10 +709,12 @@ def recount(page_id: int | None = None) -> int:
         ratings, summaries = Rating.objects.all(), RatingSummary.objects.all()
         if page_id is not None:
             ratings, summaries = ratings.filter(page_id=page_id), summaries.filter(page_id=page_id)
-        summaries.update(count=0, total=0)
+        # An imported count and total (wpDiscuz's) stay part of the summary.
+        summaries.update(count=F("imported_count"), total=F("imported_total"))
         for row in ratings.values("page_id").annotate(n=Count("pk"), total=Sum("stars")):
-            RatingSummary.objects.update_or_create(
-                page_id=row["page_id"], defaults={"count": row["n"], "total": row["total"]}
+            summary, _ = RatingSummary.objects.get_or_create(page_id=row["page_id"])
+            RatingSummary.objects.filter(pk=summary.pk).update(
+                count=F("imported_count") + row["n"], total=F("imported_total") + row["total"]
             )
         for changed in (
             [page_id] if page_id is not None else discussions.values_list("page_id", flat=True)

@@ -1,7 +1,32 @@
-"""What the importers remember between runs, so that running one twice changes nothing."""
+"""What an import brought in, so that running it again updates instead of duplicating."""
 
 from django.db import models
 from django.utils import timezone
+
+
+class ImportedObject(models.Model):
+    """One thing of an export and the row it became: keyed on the export's site
+    (`source`: WordPress's `wp:base_site_url`), the kind of thing and the id the export
+    gives it. The target is named by model label and primary key, so the mapping knows
+    no other app's models (nothing imports `migration`, and it imports only services)."""
+
+    source = models.CharField(max_length=300)
+    kind = models.CharField(max_length=30)  # author, section, tag, article, page, image, comment
+    source_id = models.CharField(max_length=100)
+    model = models.CharField(max_length=100)  # "newsroom.articlepage"
+    object_id = models.BigIntegerField()
+    imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "kind", "source_id"], name="one_object_per_source_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.source_id} of {self.source} → {self.model} {self.object_id}"
+
 
 # Disqus
 

@@ -10,6 +10,7 @@ from functools import cached_property
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.http import HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.text import slugify
 from modelcluster.contrib.taggit import ClusterTaggableManager
@@ -158,6 +159,22 @@ class PublicationSettings(BaseSiteSetting):
         verbose_name = "publication"
 
 
+def old_link_redirect(request) -> HttpResponse | None:
+    """A front-page address with a query string that the redirects table knows (an
+    imported WordPress post's `/?p=123`): a 301 to where it moved. Wagtail's redirect
+    middleware looks only at 404s, and the front page answers any query string."""
+    from wagtail.contrib.redirects.middleware import get_redirect
+    from wagtail.contrib.redirects.models import Redirect
+
+    path = Redirect.normalise_path(request.get_full_path(), decode_unicode=False)
+    redirect = get_redirect(request, path)
+    if redirect is None or redirect.link is None:
+        return None
+    if redirect.is_permanent:
+        return HttpResponsePermanentRedirect(redirect.link)
+    return HttpResponseRedirect(redirect.link)
+
+
 class HomePage(Page):
     """The front page: a lead story, then the latest articles of each section."""
 
@@ -181,6 +198,10 @@ class HomePage(Page):
     template = "newsroom/home_page.html"
 
     def serve(self, request, *args, **kwargs):
+        if request.GET:
+            moved = old_link_redirect(request)
+            if moved is not None:
+                return moved
         return pagecache.depends_on_listings(super().serve(request, *args, **kwargs), "home")
 
 

@@ -11,6 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('engagement', '0007_guest_email_index'),
+        ('migration', '0001_initial'),
     ]
 
     operations = [
