@@ -243,7 +243,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
-if (PACKAGE_DIR / "vendor_static").is_dir():  # npm packages fetched by the build
+if (PACKAGE_DIR / "vendor_static").is_dir():  # npm packages fetched by the build (in wheels)
     STATICFILES_DIRS.append(PACKAGE_DIR / "vendor_static")
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STORAGES = {
