@@ -1,5 +1,6 @@
 """`pip install broadsheet` from a wheel gives a whole site: the wheel carries every
-template and static file of ours, and the npm packages we serve (the ALTCHA widget),
+template and static file of ours, the demo newsroom's words (demo_content.toml), and
+the npm packages we serve (the ALTCHA widget),
 which the build fetches (broadsheet/vendor_build.py). Without the widget in the wheel,
 ALTCHA_ENABLED=1 made article pages answer 500: the static-files manifest had no entry
 for it.
@@ -61,6 +62,10 @@ def test_a_wheel_from_a_clean_checkout_carries_the_widget_templates_and_static_f
     }
     assert widget <= inside, widget - inside
     site_files = {
-        name for name in files if "/templates/" in name or "/static/" in name or "/demo/" in name
+        name
+        for name in files
+        if name.startswith("broadsheet/")
+        and ("/templates/" in name or "/static/" in name or name.endswith(".toml"))
     }
+    assert "broadsheet/newsroom/demo_content.toml" in site_files
     assert site_files and site_files <= inside, site_files - inside
