@@ -176,10 +176,11 @@ class Readers:
 
 
 def _bodies(rng: random.Random, count: int) -> list[tuple[str, str]]:
-    """Reader comments (text, sanitized HTML) from the moderation corpus's ham, rendered
+    """Reader comments (text, sanitized HTML) from bench/corpus.py's ham, rendered
     once through the one sanitizer and reused."""
+    from corpus import generate  # bench/ is on sys.path beside this module
+
     from broadsheet.engagement.rendering import render_comment
-    from broadsheet.moderation.corpus import generate
 
     texts = [text for text, spam in generate(count * 2, spam_share=0.0, seed=rng.random())]
     return [(text, render_comment(text)) for text in texts[:count]]

@@ -56,11 +56,8 @@ INSTALLED_APPS = [
     "broadsheet.discovery",
     "broadsheet.notifications",
     "broadsheet.migration",
-    "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
-    "wagtail.contrib.routable_page",
-    "wagtail.contrib.sitemaps",
     "wagtail.contrib.frontend_cache",
     "wagtail.embeds",
     "wagtail.sites",
@@ -73,7 +70,6 @@ INSTALLED_APPS = [
     "wagtail",
     "modelcluster",
     "taggit",
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -265,7 +261,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
-if (PACKAGE_DIR / "vendor_static").is_dir():  # npm packages fetched by the build
+if (PACKAGE_DIR / "vendor_static").is_dir():  # npm packages fetched by the build (in wheels)
     STATICFILES_DIRS.append(PACKAGE_DIR / "vendor_static")
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STORAGES = {

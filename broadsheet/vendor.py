@@ -1,6 +1,7 @@
 """Front-end packages from the npm registry, fetched by the build (never committed).
 
-`python -m broadsheet.vendor` (run by `make install`) downloads each pinned package's
+`python -m broadsheet.vendor` (run by `make install`, and by the package build through
+vendor_build.py, so a wheel carries the files) downloads each pinned package's
 tarball from registry.npmjs.org, checks it against the registry's published sha512
 integrity, and unpacks the files we serve into broadsheet/vendor_static/ (ignored by
 git), which staticfiles serves under /static/vendor/. Only Python is needed: no Node.

@@ -1,22 +1,27 @@
 """Sitemaps for search engines and news aggregators, and the robots.txt that names them.
 
-/sitemap.xml is a sitemap index: articles (with lastmod and their lead image), sections
-and authors, articles paged by 10,000. /news-sitemap.xml follows Google News: articles
-of the last two days, at most 1,000. Every URL is the canonical one (the Wagtail Site's
-host).
+Built on django.contrib.sitemaps: a `Sitemap` per kind of page, Django's paginator
+(`limit`) and its index and sitemap views, with our templates for the image and Google
+News extensions. /sitemap.xml is the index: articles (with lastmod and their lead image)
+paged by 10,000 as /sitemap-articles-<n>.xml, sections, authors. /news-sitemap.xml
+follows Google News: articles of the last two days, at most 1,000. Every URL is on the
+canonical host (the Wagtail Site's), whichever host the request came by.
 """
 
-import math
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
+from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps import views as sitemap_views
+from django.db.models import Max
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
 
 from broadsheet.newsroom import selectors as newsroom
-from broadsheet.newsroom.models import Author, PublicationSettings, SectionPage
+from broadsheet.newsroom.models import ArticlePage, Author, PublicationSettings, SectionPage
 from broadsheet.newsroom.structured_data import LEAD_IMAGE_RENDITION, canonical_url
 from broadsheet.reader_input import MAX_PAGE, whole_number
 
@@ -26,80 +31,176 @@ NEWS_LIMIT = 1_000
 XML = "application/xml; charset=utf-8"
 
 
-def _xml(request, template, context) -> HttpResponse:
-    return TemplateResponse(request, template, context, content_type=XML)
-
-
 def _articles():
-    return newsroom.live_articles().order_by("-first_published_at", "-pk")
+    return (
+        newsroom.public(ArticlePage.objects.live())
+        .select_related("lead_image")
+        .order_by("-first_published_at", "-pk")
+    )
+
+
+def _newest_publication():
+    return _articles().aggregate(newest=Max("last_published_at"))["newest"]
+
+
+class CanonicalSitemap(Sitemap):
+    """A sitemap whose URLs are on the canonical host: Django prefixes each location
+    with the protocol and domain it is given, so they are the Wagtail Site's."""
+
+    def __init__(self, request: HttpRequest):
+        self.request = request
+        self.root = urlsplit(canonical_url(request, "/"))
+
+    def get_protocol(self, protocol=None):
+        return self.root.scheme
+
+    def get_domain(self, site=None):
+        return self.root.netloc
+
+
+class PageSitemap(CanonicalSitemap):
+    def location(self, page):
+        # The path under the site's root: what Wagtail's get_url_parts() says.
+        return page.get_url_parts(self.request)[2]
+
+
+class ArticleSitemap(PageSitemap):
+    limit = ARTICLES_PER_SITEMAP
+
+    def items(self):
+        return _articles()
+
+    def lastmod(self, article):
+        return article.updated_at or article.last_published_at
+
+    def get_latest_lastmod(self):
+        return _articles().aggregate(newest=Max(Coalesce("updated_at", "last_published_at")))[
+            "newest"
+        ]
+
+    def get_urls(self, page=1, site=None, protocol=None):
+        """Each URL with its lead image (the rendition structured data names)."""
+        urls = super().get_urls(page, site, protocol)
+        for url in urls:
+            image = url["item"].lead_image
+            url["images"] = (
+                [canonical_url(self.request, image.get_rendition(LEAD_IMAGE_RENDITION).url)]
+                if image
+                else []
+            )
+        return urls
+
+
+class SectionSitemap(PageSitemap):
+    def items(self):
+        return newsroom.public(SectionPage.objects.live()).order_by("path")
+
+    def lastmod(self, section):
+        return section.last_published_at
+
+    def get_latest_lastmod(self):
+        # A section's page changes with every article published in it.
+        return _newest_publication()
+
+
+class AuthorSitemap(CanonicalSitemap):
+    """Authors with at least one article; their pages have no date of their own."""
+
+    def items(self):
+        return Author.objects.filter(article_links__isnull=False).distinct().order_by("slug")
+
+    def location(self, author):
+        return author.get_absolute_url()
+
+    def get_latest_lastmod(self):
+        return _newest_publication()
+
+
+class NewsSitemap(PageSitemap):
+    """Google News: the last NEWS_DAYS days, newest first, at most NEWS_LIMIT."""
+
+    limit = NEWS_LIMIT
+
+    def items(self):
+        since = timezone.now() - timedelta(days=NEWS_DAYS)
+        return _articles().filter(first_published_at__gte=since)[:NEWS_LIMIT]
+
+
+# The index's parts. Articles come first (the index lists them in this order).
+SITEMAPS = {"articles": ArticleSitemap, "sections": SectionSitemap, "authors": AuthorSitemap}
+
+
+def _sitemaps(request: HttpRequest, *sections: str) -> dict[str, Sitemap]:
+    return {name: SITEMAPS[name](request) for name in sections or SITEMAPS}
+
+
+def _index_location(request: HttpRequest, location: str) -> str:
+    """Django names a part's pages /sitemap-articles.xml?p=<n>; ours are
+    /sitemap-articles-<n>.xml, on the canonical host."""
+    url = urlsplit(location)
+    path = url.path
+    if path == "/sitemap-articles.xml":
+        page = parse_qs(url.query).get("p", ["1"])[0]
+        path = f"/sitemap-articles-{page}.xml"
+    return canonical_url(request, path)
 
 
 @cache_control(max_age=600)
 def index(request: HttpRequest) -> HttpResponse:
-    articles = _articles()
-    newest = articles.values_list("last_published_at", flat=True).first()
-    pages = max(1, math.ceil(articles.count() / ARTICLES_PER_SITEMAP))
-    sitemaps = [
-        {"loc": canonical_url(request, f"/sitemap-articles-{n}.xml"), "lastmod": newest}
-        for n in range(1, pages + 1)
-    ]
-    sitemaps += [
-        {"loc": canonical_url(request, "/sitemap-sections.xml"), "lastmod": newest},
-        {"loc": canonical_url(request, "/sitemap-authors.xml"), "lastmod": newest},
-    ]
-    return _xml(request, "discovery/sitemap_index.xml", {"sitemaps": sitemaps})
+    response = sitemap_views.index(
+        request,
+        _sitemaps(request),
+        template_name="discovery/sitemap_index.xml",
+        content_type=XML,
+        sitemap_url_name="discovery:sitemap-part",
+    )
+    for item in response.context_data["sitemaps"]:
+        item.location = _index_location(request, item.location)
+    return response
 
 
 @cache_control(max_age=600)
 def articles(request: HttpRequest, number: int) -> HttpResponse:
     if whole_number(number, low=1, high=MAX_PAGE) is None:  # its offset would overflow
         raise Http404("No such sitemap page.")
-    start = (number - 1) * ARTICLES_PER_SITEMAP
-    page = list(_articles()[start : start + ARTICLES_PER_SITEMAP])
-    if not page and number != 1:
-        raise Http404("No such sitemap page.")
-    urls = []
-    for article in page:
-        entry = {
-            "loc": article.get_full_url(request),
-            "lastmod": article.updated_at or article.last_published_at,
-            "images": [],
-        }
-        if article.lead_image:
-            rendition = article.lead_image.get_rendition(LEAD_IMAGE_RENDITION)
-            entry["images"].append(canonical_url(request, rendition.url))
-        urls.append(entry)
-    return _xml(request, "discovery/sitemap.xml", {"urls": urls})
+    # Django's sitemap view reads the page from ?p=; ours is in the path.
+    request.GET = request.GET.copy()
+    request.GET["p"] = str(number)
+    return sitemap_views.sitemap(
+        request,
+        _sitemaps(request, "articles"),
+        section="articles",
+        template_name="discovery/sitemap.xml",
+        content_type=XML,
+    )
 
 
 @cache_control(max_age=600)
-def sections(request: HttpRequest) -> HttpResponse:
-    urls = [
-        {"loc": section.get_full_url(request), "lastmod": section.last_published_at}
-        for section in newsroom.public(SectionPage.objects.live()).order_by("path")
-    ]
-    return _xml(request, "discovery/sitemap.xml", {"urls": urls})
-
-
-@cache_control(max_age=600)
-def authors(request: HttpRequest) -> HttpResponse:
-    urls = [
-        {"loc": canonical_url(request, author.get_absolute_url()), "lastmod": None}
-        for author in Author.objects.filter(article_links__isnull=False).distinct()
-    ]
-    return _xml(request, "discovery/sitemap.xml", {"urls": urls})
+def part(request: HttpRequest, section: str) -> HttpResponse:
+    """/sitemap-sections.xml and /sitemap-authors.xml (articles have numbered pages)."""
+    if section not in SITEMAPS or section == "articles":
+        raise Http404("No such sitemap.")
+    return sitemap_views.sitemap(
+        request,
+        _sitemaps(request, section),
+        section=section,
+        template_name="discovery/sitemap.xml",
+        content_type=XML,
+    )
 
 
 @cache_control(max_age=300)
 def news(request: HttpRequest) -> HttpResponse:
-    since = timezone.now() - timedelta(days=NEWS_DAYS)
-    recent = _articles().filter(first_published_at__gte=since)[:NEWS_LIMIT]
-    context = {
-        "articles": [(article.get_full_url(request), article) for article in recent],
-        "publication": PublicationSettings.for_request(request).name,
-        "language": settings.LANGUAGE_CODE.split("-")[0],
-    }
-    return _xml(request, "discovery/news_sitemap.xml", context)
+    response = sitemap_views.sitemap(
+        request,
+        {"news": NewsSitemap(request)},
+        section="news",
+        template_name="discovery/news_sitemap.xml",
+        content_type=XML,
+    )
+    response.context_data["publication"] = PublicationSettings.for_request(request).name
+    response.context_data["language"] = settings.LANGUAGE_CODE.split("-")[0]
+    return response
 
 
 def robots(request: HttpRequest) -> HttpResponse:

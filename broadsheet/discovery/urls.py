@@ -17,8 +17,8 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("sitemap.xml", sitemaps.index, name="sitemap"),
     path("sitemap-articles-<int:number>.xml", sitemaps.articles, name="sitemap-articles"),
-    path("sitemap-sections.xml", sitemaps.sections, name="sitemap-sections"),
-    path("sitemap-authors.xml", sitemaps.authors, name="sitemap-authors"),
+    # sitemap-sections.xml, sitemap-authors.xml; Django's index names the parts by this.
+    path("sitemap-<slug:section>.xml", sitemaps.part, name="sitemap-part"),
     path("news-sitemap.xml", sitemaps.news, name="news-sitemap"),
     path("robots.txt", sitemaps.robots, name="robots"),
     path("feed/", ArticleFeed(), name="feed"),

@@ -2,12 +2,18 @@
 
 Every object is looked up by a stable key (a slug or an image title) before it is made,
 so a second run finds everything in place and changes nothing. Pictures are drawn with
-Pillow from a seed, so the demo needs no network and no stock photos.
+Pillow from a seed, so the demo needs no network and no stock photos. The words (the
+publication, its authors, sections and stories) are data: demo_content.toml beside
+this module.
 """
 
 import io
 import random
+import tomllib
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -18,7 +24,6 @@ from PIL import ImageDraw
 from wagtail.images.models import Image
 from wagtail.models import Page, Site
 
-from broadsheet.newsroom import demo_content as content
 from broadsheet.newsroom.models import (
     ArticleAuthor,
     ArticlePage,
@@ -29,6 +34,27 @@ from broadsheet.newsroom.models import (
     SectionPage,
     SupportCallToAction,
 )
+
+CONTENT = Path(__file__).with_name("demo_content.toml")
+
+
+@cache
+def content() -> dict:
+    """demo_content.toml: `now`, `publication`, and lists of `support_cta`, `author`,
+    `section` and `story` tables."""
+    return tomllib.loads(CONTENT.read_text(encoding="utf-8"))
+
+
+def published_at(hours_ago: float) -> datetime:
+    """Demo times are fixed: so many hours before the file's `now`."""
+    return content()["now"] - timedelta(hours=hours_ago)
+
+
+def blocks(body: list[dict]) -> list[tuple[str, str | dict]]:
+    """A story's body as (block type, value): a table with a `quote` is a quote block
+    (quote, speaker, outlet); any other holds one key, `paragraph` or `heading`."""
+    return [("quote", block) if "quote" in block else next(iter(block.items())) for block in body]
+
 
 PALETTES = {
     "world": [(34, 61, 96), (228, 170, 112), (70, 110, 140)],
@@ -119,7 +145,7 @@ def _home(report: SeedReport) -> HomePage:
     if home:
         return home
     root = Page.get_first_root_node()
-    home = HomePage(title=content.PUBLICATION["name"], slug="front-page")
+    home = HomePage(title=content()["publication"]["name"], slug="front-page")
     root.add_child(instance=home)
     home.save_revision().publish()
     site = Site.objects.filter(is_default_site=True).first()
@@ -131,7 +157,7 @@ def _home(report: SeedReport) -> HomePage:
     site.hostname = base_url.hostname or "localhost"
     site.port = base_url.port or (443 if base_url.scheme == "https" else 80)
     site.root_page = home
-    site.site_name = content.PUBLICATION["name"]
+    site.site_name = content()["publication"]["name"]
     site.save()
     # Wagtail's install leaves a "Welcome" placeholder at the root; it has served its turn.
     if welcome is not None and welcome.specific_class is Page and not welcome.get_children():
@@ -151,7 +177,7 @@ def _article(section: SectionPage, story: dict, authors: dict, report: SeedRepor
         description=image_spec["caption"],
         report=report,
     )
-    published = content.published_at(story["hours_ago"])
+    published = published_at(story["hours_ago"])
     article = ArticlePage(
         title=story["title"],
         slug=story["slug"],
@@ -166,7 +192,7 @@ def _article(section: SectionPage, story: dict, authors: dict, report: SeedRepor
         lead_image_usage_restriction=image_spec.get("usage_restriction", ""),
         body=[
             ("paragraph", f"<p>{value}</p>") if kind == "paragraph" else (kind, value)
-            for kind, value in story["body"]
+            for kind, value in blocks(story["body"])
         ],
     )
     for order, slug in enumerate(story["authors"]):
@@ -174,12 +200,12 @@ def _article(section: SectionPage, story: dict, authors: dict, report: SeedRepor
     for order, correction in enumerate(story.get("corrections", [])):
         article.corrections.add(
             Correction(
-                published_at=content.published_at(correction["hours_ago"]),
+                published_at=published_at(correction["hours_ago"]),
                 text=correction["text"],
                 sort_order=order,
             )
         )
-        article.updated_at = content.published_at(correction["hours_ago"])
+        article.updated_at = published_at(correction["hours_ago"])
     section.add_child(instance=article)
     article.tags.add(*story["tags"])
     article.save_revision().publish()
@@ -195,7 +221,7 @@ def seed_demo() -> SeedReport:
     site = home.get_site()
     publication = PublicationSettings.for_site(site)
     ctas = {}
-    for spec in content.SUPPORT_CTAS:
+    for spec in content()["support_cta"]:
         cta, created = SupportCallToAction.objects.get_or_create(
             link=spec["link"], defaults={"text": spec["text"], "label": spec["label"]}
         )
@@ -203,17 +229,17 @@ def seed_demo() -> SeedReport:
         if created:
             report.add(f"call-to-action {spec['key']}")
     if not publication.logo_id:
-        publication.name = content.PUBLICATION["name"]
-        publication.tagline = content.PUBLICATION["tagline"]
+        publication.name = content()["publication"]["name"]
+        publication.tagline = content()["publication"]["tagline"]
         publication.logo = _image(
-            "Demo: logo", "logo.png", draw_logo(content.PUBLICATION["name"]), "Logo", report
+            "Demo: logo", "logo.png", draw_logo(content()["publication"]["name"]), "Logo", report
         )
         publication.default_support_cta = ctas["members"]
         publication.save()
         report.add("publication settings")
 
     authors = {}
-    for spec in content.AUTHORS:
+    for spec in content()["author"]:
         author = Author.objects.filter(slug=spec["slug"]).first()
         if author is None:
             photo = _image(
@@ -234,7 +260,7 @@ def seed_demo() -> SeedReport:
         authors[spec["slug"]] = author
 
     sections = {}
-    for spec in content.SECTIONS:
+    for spec in content()["section"]:
         section = SectionPage.objects.child_of(home).filter(slug=spec["slug"]).first()
         if section is None:
             section = SectionPage(
@@ -251,6 +277,6 @@ def seed_demo() -> SeedReport:
         sections[spec["slug"]] = section
 
     # Oldest first, so that tree order matches publication order.
-    for story in sorted(content.STORIES, key=lambda s: -s["hours_ago"]):
+    for story in sorted(content()["story"], key=lambda s: -s["hours_ago"]):
         _article(sections[story["section"]], story, authors, report)
     return report

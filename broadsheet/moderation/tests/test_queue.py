@@ -202,13 +202,13 @@ def test_the_reported_tab_lists_only_comments_with_open_reports(moderator_client
 
 @pytest.fixture
 def trained_filter(db):
-    """A spam filter trained on a generated corpus, stored as moderators' decisions
+    """A spam filter trained on the tests' labelled comments, stored as moderators' decisions
     would leave it: the queue scores every row with it."""
-    from broadsheet.moderation.corpus import generate
     from broadsheet.moderation.models import SpamFilter
     from broadsheet.moderation.spam import Model
+    from broadsheet.moderation.tests.labelled import labelled
 
-    corpus = generate(200, seed=5, part="training")
+    corpus = labelled("training", 200)
     model = Model.train([text for text, _ in corpus], [label for _, label in corpus])
     return SpamFilter.objects.create(ham=model.ham, spam=model.spam, data=model.dumps())
 

@@ -5,7 +5,6 @@ import pytest
 from broadsheet.engagement.models import Comment, Discussion
 from broadsheet.engagement.tests.conftest import Reader
 from broadsheet.moderation import services, spam
-from broadsheet.moderation.corpus import generate
 from broadsheet.moderation.models import (
     Ban,
     ModerationAction,
@@ -13,6 +12,7 @@ from broadsheet.moderation.models import (
     Report,
     SpamFilter,
 )
+from broadsheet.moderation.tests.labelled import labelled
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +71,7 @@ def test_enough_reports_hide_a_comment_until_reviewed(comment, article, moderato
 def test_the_filter_trained_on_decisions_beats_the_cold_start_rules(
     article, moderator, django_capture_on_commit_callbacks
 ):
-    training = generate(300, seed=3, part="training")
+    training = labelled("training")
     made = Comment.objects.bulk_create(
         Comment(
             page=article,
@@ -93,15 +93,18 @@ def test_the_filter_trained_on_decisions_beats_the_cold_start_rules(
     assert (row.ham, row.spam) == (len(ham), len(spam_ids))
     assert ModerationAction.objects.count() == len(training)
 
-    held_out = generate(200, seed=4, part="held-out")
+    held_out = labelled("held-out")
     spam_texts = [t for t, label in held_out if label == 1]
     ham_texts = [t for t, label in held_out if label == 0]
     threshold = ModerationRules.load().spam_threshold
     caught_by_rules = sum(spam.rule_score(t)[0] > threshold for t in spam_texts)
     caught_trained = sum(spam.score(t)[0] > threshold for t in spam_texts)
     false_alarms = sum(spam.score(t)[0] > threshold for t in ham_texts)
-    assert caught_trained > caught_by_rules
-    assert caught_trained >= 0.6 * len(spam_texts)
+    # Held-out comments share no topic, sentence, spam template or link domain with the
+    # training ones, so these are figures on spam the filter never saw (README,
+    # Performance, has the benchmark's): here 41 of 97 caught, against 14 by the rules.
+    assert caught_trained >= 2 * caught_by_rules
+    assert caught_trained >= 0.35 * len(spam_texts)
     assert false_alarms <= 0.05 * len(ham_texts)
 
     # Moderators see why: the score and the words that weighed most.

@@ -11,10 +11,10 @@ import textwrap
 import pytest
 
 from broadsheet.moderation import spam
-from broadsheet.moderation.corpus import generate
 from broadsheet.moderation.models import SpamFilter
+from broadsheet.moderation.tests.labelled import labelled
 
-# What comment forms receive beyond the generated corpus: accents, other scripts,
+# What comment forms receive beyond the labelled comments: accents, other scripts,
 # ligatures and full-width letters (NFKD), links, underscores, digits, emoji, markdown.
 AWKWARD = [
     "Crème brûlée at the café, naïve coöperation, São Paulo, Ångström, Łódź",
@@ -29,9 +29,9 @@ AWKWARD = [
 ]
 
 
-def corpus(count: int, seed: int) -> tuple[list[str], list[int]]:
-    labelled = generate(count, seed=seed, part="training")
-    return [text for text, _ in labelled], [label for _, label in labelled]
+def corpus(count: int | None = None) -> tuple[list[str], list[int]]:
+    rows = labelled("training", count)
+    return [text for text, _ in rows], [label for _, label in rows]
 
 
 def scikit_learn_score(vectorizer, classifier, text: str) -> float:
@@ -43,18 +43,18 @@ def test_terms_are_what_the_training_vectorizer_finds():
     from sklearn.feature_extraction.text import CountVectorizer
 
     analyze = CountVectorizer(**spam.VECTORIZER).build_analyzer()
-    texts, _ = corpus(300, seed=11)
+    texts, _ = corpus(300)
     for text in texts + AWKWARD:
         prepared = spam.prepare(text)
         assert spam.terms(prepared) == analyze(prepared), text
 
 
 def test_plain_python_scores_equal_scikit_learns_on_a_corpus():
-    texts, labels = corpus(400, seed=12)
+    texts, labels = corpus()
     vectorizer, classifier = spam.fit(texts, labels)
     stored = spam.Model.loads(spam.Model.from_fitted(vectorizer, classifier).dumps())
 
-    unseen = [text for text, _ in generate(300, seed=13, part="held-out")] + AWKWARD
+    unseen = [text for text, _ in labelled("held-out")] + AWKWARD
     for text in unseen:
         assert stored.score(text)[0] == pytest.approx(
             scikit_learn_score(vectorizer, classifier, text), abs=1e-9, rel=0
@@ -92,12 +92,12 @@ def test_a_web_worker_scores_with_the_stored_filter_without_scikit_learn(db, tmp
     """Trained here, stored in the database, then read back and handed to a fresh
     process through a file (the test database is not one a subprocess can open), which
     starts the web application and scores comments as a new comment's verdict does."""
-    texts, labels = corpus(400, seed=14)
+    texts, labels = corpus()
     vectorizer, classifier = spam.fit(texts, labels)
     model = spam.Model.from_fitted(vectorizer, classifier)
     row = SpamFilter.objects.create(ham=model.ham, spam=model.spam, data=model.dumps())
     (tmp_path / "filter").write_bytes(bytes(SpamFilter.objects.get(pk=row.pk).data))
-    comments = [text for text, _ in generate(60, seed=15, part="held-out")] + AWKWARD
+    comments = [text for text, _ in labelled("held-out", 60)] + AWKWARD
     (tmp_path / "comments.json").write_text(json.dumps(comments))
 
     worker = subprocess.run(
