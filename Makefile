@@ -7,16 +7,26 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test install lint format chromium nginx screenshots bench bench-quick bench-pages bench-anchoring bench-related bench-discovery bench-spam worker clean
+.PHONY: run test install lock lint format chromium nginx screenshots bench bench-quick bench-pages bench-anchoring bench-related bench-discovery bench-spam worker clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstalls whenever pyproject.toml changes.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+# Installs the exact versions in requirements.lock (hash-checked), then the project
+# itself; again whenever the lock or pyproject.toml changes.
+$(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
+
+# Re-resolve requirements.lock from pyproject.toml after adding or changing a
+# dependency there. Versions already locked are kept where they still fit; to move
+# everything to the newest allowed: make lock LOCK_ARGS=--upgrade
+lock: | $(BIN)/python
+	@[ -x $(BIN)/uv ] || $(BIN)/python -m pip install --quiet 'uv>=0.9,<1'
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+		--quiet $(LOCK_ARGS) -o requirements.lock
 
 install: $(VENV)/.installed
 	@$(BIN)/python -m broadsheet.vendor
