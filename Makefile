@@ -52,10 +52,15 @@ run: install
 worker: install
 	$(BIN)/broadsheet worker
 
-# The whole suite. Browser tests drive Debian's Chromium, the front-cache test Debian's
-# nginx with its cache-purge module (both installed here when missing).
+# The whole suite, on one process per core (pytest-xdist; PYTEST_WORKERS=0 for one
+# process), each test file whole on one worker (module fixtures built once, a file's
+# servers and browser not racing each other). Browser tests drive Debian's Chromium, the
+# front-cache test Debian's nginx with its cache-purge module (both installed here when
+# missing).
+PYTEST_WORKERS ?= auto
 test: install chromium nginx
-	SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(BIN)/pytest $(PYTEST_ARGS)
+	SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile \
+		$(PYTEST_ARGS)
 
 chromium:
 	@if [ -x "$${CHROMIUM:-/usr/bin/chromium}" ]; then :; \

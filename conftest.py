@@ -73,7 +73,10 @@ def page_cache_on(settings):
 
 def pytest_sessionstart(session):
     """Templates name static files by their hashed names, as in production, which needs
-    collectstatic's manifest to be current: refreshed before every run (about 2 s)."""
+    collectstatic's manifest to be current: refreshed once per run (about 2 s), by the
+    xdist controller before its workers start (or by the one process without xdist)."""
+    if hasattr(session.config, "workerinput"):
+        return
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
