@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 from broadsheet.newsroom.tests.factories import ArticlePageFactory
@@ -34,14 +35,19 @@ def test_author_submits_and_editor_publishes(client, world, reporter, desk_edito
     assert client.get("/world/awaiting-approval/").status_code == 200
 
 
-def test_reporter_cannot_publish_through_the_admin(client, world, reporter):
-    article = ArticlePageFactory(parent=world, live=False)
+def test_reporter_cannot_publish_or_unpublish_through_the_admin(client, world, reporter):
+    story = ArticlePageFactory(parent=world, slug="on-the-site")
     client.force_login(reporter)
-    response = client.post(f"/admin/pages/{article.pk}/unpublish/")
-    assert response.status_code in (302, 403)
-    edit = client.get(f"/admin/pages/{article.pk}/edit/").content.decode()
-    assert 'name="action-publish"' not in edit
-    assert 'name="action-submit"' in edit
+    refused = client.post(f"/admin/pages/{story.pk}/unpublish/")  # Wagtail: back to the desk
+    assert refused.status_code == 302 and refused["Location"] == "/admin/"
+    story.refresh_from_db()
+    assert story.live
+    assert Client().get("/world/on-the-site/").status_code == 200  # readers still see it
+    draft = ArticlePageFactory(parent=world, live=False)
+    edit = client.get(f"/admin/pages/{draft.pk}/edit/")
+    assert edit.status_code == 200
+    assert 'name="action-publish"' not in edit.content.decode()
+    assert 'name="action-submit"' in edit.content.decode()
 
 
 def test_scheduled_article_goes_live_at_its_time(client, world):
