@@ -7,6 +7,8 @@ from django.core.cache import cache
 from django.db import connections
 from django.test.testcases import LiveServerThread
 
+from broadsheet.tests.cache import clear_own_keys
+
 
 def pytest_addoption(parser):
     parser.addoption(
@@ -47,11 +49,12 @@ def _open_discussions(request, monkeypatch):
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     # The test database is rolled back after each test; the cache (Wagtail's site root
-    # paths among it) must not remember rows that no longer exist. With REDIS_URL set this
-    # empties that Redis database: never point the tests at a production Redis.
-    cache.clear()
+    # paths among it) must not remember rows that no longer exist. With REDIS_URL set only
+    # this run's and this worker's keys are deleted (their prefix: broadsheet/pytest_env.py),
+    # never the rest of that Redis database.
+    clear_own_keys(cache)
     yield
-    cache.clear()
+    clear_own_keys(cache)
 
 
 @pytest.fixture
@@ -70,7 +73,10 @@ def page_cache_on(settings):
 
 def pytest_sessionstart(session):
     """Templates name static files by their hashed names, as in production, which needs
-    collectstatic's manifest to be current: refreshed before every run (about 2 s)."""
+    collectstatic's manifest to be current: refreshed once per run (about 2 s), by the
+    xdist controller before its workers start (or by the one process without xdist)."""
+    if hasattr(session.config, "workerinput"):
+        return
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)

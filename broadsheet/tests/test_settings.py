@@ -1,127 +1,93 @@
-"""Settings come from the environment only, and bad values fail loudly at start-up."""
+"""Settings come from the environment only, and bad values fail loudly at start-up.
+
+Each setting is read in this process: the settings module run afresh under a given
+environment (`settings_under`), a few milliseconds each. One smoke test starts the
+`broadsheet` console script as production does, from another folder, where the settings
+are read by a process of their own.
+"""
 
 import os
+import runpy
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db.utils import ConnectionHandler
+from django.test import Client, override_settings
+
+import broadsheet.settings
+
 BROADSHEET = Path(sys.executable).with_name("broadsheet")
+SETTINGS = broadsheet.settings.__file__
 
 
-def run_python(code: str, tmp_path, **env) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
-    clean.update(
-        DJANGO_SETTINGS_MODULE="broadsheet.settings",
-        BROADSHEET_VAR_DIR=str(tmp_path / "var"),
-        DATABASE_URL="",
-        REDIS_URL="",
-    )
-    clean.update(env)
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env=clean,
-        cwd=tmp_path,
-        timeout=60,
-    )
+@pytest.fixture
+def settings_under(monkeypatch, tmp_path):
+    """`settings_under(DEBUG="1", ...)`: the settings module's names as it computes them
+    under the suite's environment less DEBUG, SECRET_KEY, DATABASE_URL and REDIS_URL, plus
+    the given variables, with var/ in a temporary folder."""
+
+    def read(**env) -> dict:
+        for name in ("DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "CACHE_BACKEND"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("BROADSHEET_VAR_DIR", str(tmp_path / "var"))
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        return runpy.run_path(SETTINGS)
+
+    return read
 
 
-def test_secret_key_is_required_when_debug_is_off(tmp_path):
-    result = run_python("import django; django.setup()", tmp_path, DEBUG="0")
-    assert result.returncode != 0
-    assert "SECRET_KEY is required when DEBUG is off" in result.stderr
+def test_secret_key_is_required_when_debug_is_off(settings_under):
+    with pytest.raises(ImproperlyConfigured, match="SECRET_KEY is required when DEBUG is off"):
+        settings_under(DEBUG="0")
 
 
-def test_debug_needs_no_secret_key(tmp_path):
-    result = run_python("import django; django.setup()", tmp_path, DEBUG="1")
-    assert result.returncode == 0, result.stderr
+def test_debug_needs_no_secret_key(settings_under):
+    assert settings_under(DEBUG="1")["SECRET_KEY"]
 
 
-def test_unreadable_boolean_is_refused(tmp_path):
-    result = run_python("import django; django.setup()", tmp_path, DEBUG="maybe")
-    assert result.returncode != 0
-    assert "DEBUG must be a boolean" in result.stderr
+def test_unreadable_boolean_is_refused(settings_under):
+    with pytest.raises(ImproperlyConfigured, match="DEBUG must be a boolean"):
+        settings_under(DEBUG="maybe")
 
 
-def test_sqlite_default_uses_wal_and_a_busy_timeout(tmp_path):
-    code = (
-        "import django; django.setup()\n"
-        "from django.db import connection\n"
-        "c = connection.cursor()\n"
-        "print(c.execute('PRAGMA journal_mode').fetchone()[0])\n"
-        "print(c.execute('PRAGMA busy_timeout').fetchone()[0])\n"
-        "print(connection.settings_dict['NAME'])\n"
-    )
-    result = run_python(code, tmp_path, SECRET_KEY="x")
-    assert result.returncode == 0, result.stderr
-    mode, timeout, name = result.stdout.split()
-    assert mode == "wal"
-    assert int(timeout) >= 5000
-    assert name == str(tmp_path / "var" / "broadsheet.sqlite3")
+def test_sqlite_default_uses_wal_and_a_busy_timeout(settings_under, tmp_path, django_db_blocker):
+    databases = settings_under(SECRET_KEY="x")["DATABASES"]
+    assert databases["default"]["NAME"] == str(tmp_path / "var" / "broadsheet.sqlite3")
+    connection = ConnectionHandler(databases)["default"]  # its own, not the test database
+    try:
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            assert cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            assert cursor.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+    finally:
+        connection.close()
 
 
-def test_database_url_and_redis_url_choose_the_backends(tmp_path):
-    code = (
-        "import django; django.setup()\n"
-        "from django.conf import settings\n"
-        "print(settings.DATABASES['default']['ENGINE'])\n"
-        "print(settings.CACHES['default']['BACKEND'])\n"
-    )
-    result = run_python(
-        code,
-        tmp_path,
+def test_database_url_and_redis_url_choose_the_backends(settings_under):
+    names = settings_under(
         SECRET_KEY="x",
         DATABASE_URL="postgres://user@db.internal:5432/news",
         REDIS_URL="redis://cache.internal:6379/1",
     )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == [
-        "django.db.backends.postgresql",
-        "broadsheet.redis_cache.FailOpenRedisCache",  # Django's RedisCache, failing open
-    ]
+    assert names["DATABASES"]["default"]["ENGINE"] == "django.db.backends.postgresql"
+    assert names["CACHES"]["default"]["BACKEND"] == "broadsheet.redis_cache.FailOpenRedisCache"
+    assert names["CACHES"]["default"]["LOCATION"] == "redis://cache.internal:6379/1"
 
 
-def test_email_url_configures_smtp(tmp_path):
-    code = (
-        "import django; django.setup()\n"
-        "from django.conf import settings as s\n"
-        "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_USE_TLS)\n"
-    )
-    result = run_python(
-        code, tmp_path, SECRET_KEY="x", EMAIL_URL="submission://desk%40news:pw@mail.internal"
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == [
-        "django.core.mail.backends.smtp.EmailBackend",
-        "mail.internal",
-        "587",
-        "desk@news",
-        "True",
-    ]
+def test_email_url_configures_smtp(settings_under):
+    s = settings_under(SECRET_KEY="x", EMAIL_URL="submission://desk%40news:pw@mail.internal")
+    assert s["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert (s["EMAIL_HOST"], s["EMAIL_PORT"]) == ("mail.internal", 587)
+    assert (s["EMAIL_HOST_USER"], s["EMAIL_HOST_PASSWORD"]) == ("desk@news", "pw")
+    assert s["EMAIL_USE_TLS"] and not s["EMAIL_USE_SSL"]
 
 
-def test_unknown_email_scheme_is_refused(tmp_path):
-    result = run_python(
-        "import django; django.setup()", tmp_path, SECRET_KEY="x", EMAIL_URL="carrier://pigeon"
-    )
-    assert result.returncode != 0
-    assert "EMAIL_URL must start with smtp://" in result.stderr
-
-
-def test_console_script_works_from_any_folder(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    env.update(SECRET_KEY="x", BROADSHEET_VAR_DIR=str(tmp_path / "var"), DATABASE_URL="")
-    result = subprocess.run(
-        [str(BROADSHEET), "check"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "System check identified no issues" in result.stdout
+def test_unknown_email_scheme_is_refused(settings_under):
+    with pytest.raises(ImproperlyConfigured, match="EMAIL_URL must start with smtp://"):
+        settings_under(SECRET_KEY="x", EMAIL_URL="carrier://pigeon")
 
 
 # The documented production settings (README, "Configuration"; docs/deployment.md).
@@ -135,15 +101,18 @@ PRODUCTION = {
 }
 
 
-def test_check_deploy_passes_without_a_warning_under_the_production_settings(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
-    env.update(
-        PRODUCTION,
-        BROADSHEET_VAR_DIR=str(tmp_path / "var"),
-        DATABASE_URL="",
-        REDIS_URL="",
-        DJANGO_SETTINGS_MODULE="broadsheet.settings",
-    )
+def test_console_script_passes_check_deploy_from_any_folder_under_production_settings(
+    tmp_path,
+):
+    """The one test that reads the settings in a process of their own: the console script
+    as production starts it (no DJANGO_SETTINGS_MODULE, another working folder), and
+    Django's deployment checks without a warning."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "CACHE_BACKEND"}
+    }
+    env.update(PRODUCTION, BROADSHEET_VAR_DIR=str(tmp_path / "var"), DATABASE_URL="", REDIS_URL="")
     result = subprocess.run(
         [str(BROADSHEET), "check", "--deploy", "--fail-level", "WARNING"],
         capture_output=True,
@@ -156,35 +125,44 @@ def test_check_deploy_passes_without_a_warning_under_the_production_settings(tmp
     assert "System check identified no issues" in result.stdout
 
 
-TLS_PROBE = """
-import django
-django.setup()
-from django.conf import settings as s
-from django.test import Client
-print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_PROXY_SSL_HEADER)
-client = Client()
-plain = client.get("/feed/")
-print(plain.status_code, plain.get("Location"))
-print(client.get("/healthz").status_code)
-secure = client.get("/healthz", HTTP_X_FORWARDED_PROTO="https")
-print(secure.get("Strict-Transport-Security"))
-"""
+# What the TLS proxy settings change, applied to this process's settings.
+TLS_SETTINGS = (
+    "SECURE_PROXY_SSL_HEADER",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_REDIRECT_EXEMPT",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+)
 
 
-def test_behind_the_tls_proxy_http_is_redirected_and_hsts_sent(tmp_path):
-    result = run_python(TLS_PROBE, tmp_path, **{**PRODUCTION, "ALLOWED_HOSTS": "testserver"})
-    assert result.returncode == 0, result.stderr
-    cookies, redirect, health, hsts = result.stdout.strip().splitlines()
-    assert cookies == "True True ('HTTP_X_FORWARDED_PROTO', 'https')"
-    assert redirect == "301 https://testserver/feed/"
-    assert health == "200"  # load balancers poll /healthz over plain HTTP
-    assert hsts == "max-age=31536000; includeSubDomains"
+def tls_settings(names: dict):
+    return override_settings(**{name: names[name] for name in TLS_SETTINGS})
 
 
-def test_without_the_tls_proxy_nothing_is_redirected(tmp_path):
-    result = run_python(TLS_PROBE, tmp_path, SECRET_KEY="x", DEBUG="1")
-    assert result.returncode == 0, result.stderr
-    cookies, redirect, _, hsts = result.stdout.strip().splitlines()
-    assert cookies == "False False None"
-    assert not redirect.startswith("301")
-    assert hsts == "None"
+@pytest.mark.django_db
+def test_behind_the_tls_proxy_http_is_redirected_and_hsts_sent(settings_under):
+    names = settings_under(**PRODUCTION)
+    assert names["SESSION_COOKIE_SECURE"] and names["CSRF_COOKIE_SECURE"]
+    assert names["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
+    with tls_settings(names):
+        client = Client()
+        plain = client.get("/feed/")
+        assert (plain.status_code, plain["Location"]) == (301, "https://testserver/feed/")
+        assert client.get("/healthz").status_code == 200  # load balancers poll plain HTTP
+        secure = client.get("/healthz", HTTP_X_FORWARDED_PROTO="https")
+        assert secure["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+@pytest.mark.django_db
+def test_without_the_tls_proxy_nothing_is_redirected(settings_under):
+    names = settings_under(SECRET_KEY="x", DEBUG="1")
+    assert not names["SESSION_COOKIE_SECURE"] and not names["CSRF_COOKIE_SECURE"]
+    assert names["SECURE_PROXY_SSL_HEADER"] is None
+    with tls_settings(names):
+        client = Client()
+        assert client.get("/feed/").status_code == 200
+        secure = client.get("/healthz", HTTP_X_FORWARDED_PROTO="https")
+        assert secure.status_code == 200 and "Strict-Transport-Security" not in secure

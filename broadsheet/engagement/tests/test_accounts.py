@@ -8,6 +8,7 @@ from django.test import Client
 
 from broadsheet.engagement.models import Comment
 from broadsheet.engagement.tests.conftest import Reader, csrf_token_in
+from broadsheet.tests.pages import page_html
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +65,7 @@ def test_sign_up_verify_by_email_sign_in_and_comment(smtp_inbox, article):
     created = reader.post(f"/api/v1/articles/{article.pk}/comments", {"body": "Signed in"})
     assert created.status_code == 201
     assert Comment.objects.get().user == user
-    assert "mara@example.org" not in reader.client.get(article.url).content.decode()
+    assert "mara@example.org" not in page_html(reader.client, article)
 
 
 PROXY = "10.0.0.2"

@@ -10,6 +10,7 @@ from broadsheet.engagement.identity import Reader as Identity
 from broadsheet.engagement.identity import keyed_hash
 from broadsheet.engagement.models import Rating, RatingSummary
 from broadsheet.engagement.tests.conftest import at_the_same_moment, csrf_token_in
+from broadsheet.tests.pages import page_html
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +65,7 @@ def test_rating_switched_off_per_article_and_per_section(reader, article):
     response = rate(reader, article, 4)
     assert response.status_code == 403
     assert "switched off" in response.json()["detail"]
-    assert "data-rating" not in Client().get(article.url).content.decode()
+    assert "data-rating" not in page_html(Client(), article)
 
     article.rating_enabled = True
     article.save_revision().publish()

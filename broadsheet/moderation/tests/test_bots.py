@@ -8,6 +8,7 @@ from django.core import signing
 from broadsheet.engagement.models import Comment
 from broadsheet.engagement.tests.conftest import Reader
 from broadsheet.moderation.bots import SALT
+from broadsheet.tests.pages import page_html
 
 pytestmark = [pytest.mark.django_db, pytest.mark.moderation]
 
@@ -98,4 +99,4 @@ def test_with_altcha_on_a_solved_challenge_is_needed_once(article, settings):
 
 def test_with_altcha_off_there_is_no_challenge(article, client):
     assert client.get("/api/v1/altcha").status_code == 404
-    assert "altcha-widget" not in client.get(article.url).content.decode()
+    assert "altcha-widget" not in page_html(client, article)

@@ -43,8 +43,10 @@ def test_the_queue_lists_held_comments_in_context_with_filters(moderator_client,
     assert "Harbour talks" in html and "gil@example.org" in html
 
     by_article = moderator_client.get("/admin/moderation/", {"article": article.pk})
+    assert "Is the harbour deal final?" in by_article.content.decode()
     assert "About the buses." not in by_article.content.decode()
     by_reason = moderator_client.get("/admin/moderation/", {"reason": "watched"})
+    assert "About the buses." in by_reason.content.decode()
     assert "Is the harbour deal final?" not in by_reason.content.decode()
     by_age = moderator_client.get("/admin/moderation/", {"older_than_days": 7})
     assert "An old one." in by_age.content.decode()
@@ -136,7 +138,9 @@ def test_readers_and_editors_without_the_permission_are_refused(client, article,
     comment = held(article)
     reader = django_user_model.objects.create_user("rita", "r@example.org", "a long pass phrase")
     client.force_login(reader)
-    assert client.get("/admin/moderation/").status_code in (302, 403)
+    refused = client.get("/admin/moderation/")  # not an admin user: to the admin's sign-in
+    assert refused.status_code == 302
+    assert refused["Location"] == "/admin/login/?next=/admin/moderation/"
     client.post("/admin/moderation/", {"one": f"approve:{comment.pk}"})
     assert Comment.objects.get(pk=comment.pk).status == "pending"
     with pytest.raises(services.PermissionDenied):

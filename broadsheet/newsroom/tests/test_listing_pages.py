@@ -148,8 +148,11 @@ def test_unknown_author_or_tag_is_a_404(client, home):
 
 def test_unpublished_articles_are_not_listed(client, world, ada):
     ArticlePageFactory(parent=world, title="Still a draft", authors=[ada], live=False)
+    ArticlePageFactory(parent=world, title="Out this morning", authors=[ada])
     for url in ["/", world.url, "/authors/ada-byrne/"]:
-        assert "Still a draft" not in client.get(url).content.decode()
+        html = client.get(url).content.decode()
+        assert "Out this morning" in html  # the listing itself, not an error page
+        assert "Still a draft" not in html
 
 
 def test_section_with_reserved_slug_is_refused(home):
