@@ -14,8 +14,9 @@
    ours checks the stored state before acting, so that costs work, never a duplicate
    effect (see docs/notifications.md for the one email window).
 
-Services call `enqueue` with a task imported inside the function (never at the top of a
-services module: tasks import services, not the reverse).
+Services name the task they want run (`enqueue("broadsheet.moderation.tasks.train_spam_filter")`)
+rather than import it: tasks import services, never the reverse (docs/architecture.md;
+the import-graph test checks it).
 """
 
 import logging
@@ -24,6 +25,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import router, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 log = logging.getLogger(__name__)
 MAX_CLAIMS = 5  # workers that may die running one task before it is failed instead
@@ -41,10 +43,15 @@ def _in_the_transaction(task) -> str | None:
     return alias if transaction.get_connection(alias).in_atomic_block else None
 
 
-def enqueue(task, *args, **kwargs) -> None:
-    """Queue `task(*args, **kwargs)` as part of the current transaction (see above); an
-    error writing the task is raised here, inside the transaction, which then rolls the
-    change back. Outside a transaction it is enqueued at once."""
+def enqueue(task, *args, run_after=None, **kwargs) -> None:
+    """Queue `task(*args, **kwargs)` (a task, or its dotted name) as part of the current
+    transaction (see above); an error writing the task is raised here, inside the
+    transaction, which then rolls the change back. Outside a transaction it is enqueued
+    at once. `run_after`: not before then."""
+    if isinstance(task, str):
+        task = import_string(task)
+    if run_after is not None:
+        task = task.using(run_after=run_after)
     if _in_the_transaction(task):
         task.enqueue(*args, **kwargs)
     else:

@@ -8,14 +8,14 @@ enqueued when the publishing transaction commits.
 from django.db import transaction
 from django.dispatch import Signal
 
+from broadsheet import taskqueue
 from broadsheet.engagement.models import Annotation
-from broadsheet.tasks import enqueue_on_commit
 
 
 def reanchor_on_publish(sender, instance, **kwargs) -> None:
     if not Annotation.objects.filter(page_id=instance.pk).exists():
         return
-    enqueue_on_commit("broadsheet.engagement.tasks.reanchor_after_publish", instance.pk)
+    taskqueue.enqueue("broadsheet.engagement.tasks.reanchor_after_publish", instance.pk)
 
 
 # Sent when a comment becomes visible to readers, inside the transaction that makes it

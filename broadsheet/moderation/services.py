@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from broadsheet.engagement import services as engagement
 from broadsheet.engagement.identity import Reader
@@ -17,7 +18,6 @@ from broadsheet.engagement.models import Comment
 from broadsheet.moderation import bans, spam
 from broadsheet.moderation.models import Ban, ModerationAction, ModerationRules, Report, SpamFilter
 from broadsheet.reader_input import clean_text, whole_number
-from broadsheet.tasks import enqueue
 
 Action = ModerationAction.Action
 Status = Comment.Status
@@ -236,4 +236,5 @@ def maybe_retrain() -> None:
     if last:
         since = since.filter(created_at__gt=last)
     if since.count() >= RETRAIN_EVERY:
-        enqueue("broadsheet.moderation.tasks.train_spam_filter")
+        # Called once the decision has committed: nothing to join, queued at once.
+        import_string("broadsheet.moderation.tasks.train_spam_filter").enqueue()

@@ -191,9 +191,7 @@ def request_confirmation(subscription: Subscription, *, client_hash: str) -> Non
         "please look for them, or try again later.",
     )
     Subscription.objects.filter(pk=subscription.pk).update(confirmation_sent_at=now)
-    from broadsheet.notifications.tasks import send_confirmation_task
-
-    taskqueue.enqueue(send_confirmation_task, subscription.pk)
+    taskqueue.enqueue("broadsheet.notifications.tasks.send_confirmation_task", subscription.pk)
 
 
 def confirm(subscription_id: int) -> Subscription:
@@ -375,12 +373,11 @@ def _last_delivery(address_id: int, page_id: int | None):
 
 
 def schedule_delivery(address_id: int, page_id: int | None) -> None:
-    from broadsheet.notifications.tasks import collect_task
-
     last = _last_delivery(address_id, page_id)
     when = last + window() if last and last + window() > timezone.now() else None
-    task = collect_task.using(run_after=when) if when else collect_task
-    taskqueue.enqueue(task, address_id, page_id)
+    taskqueue.enqueue(
+        "broadsheet.notifications.tasks.collect_task", address_id, page_id, run_after=when
+    )
 
 
 def collect(address_id: int, page_id: int | None) -> int | None:
@@ -390,8 +387,6 @@ def collect(address_id: int, page_id: int | None) -> int | None:
 
     Returns the delivery's id, or None when there is nothing to send yet (the window
     since the last email is still open: a later collect is scheduled)."""
-    from broadsheet.notifications.tasks import send_delivery_task
-
     with transaction.atomic():
         last = _last_delivery(address_id, page_id)
         if last and last + window() > timezone.now():
@@ -404,7 +399,7 @@ def collect(address_id: int, page_id: int | None) -> int | None:
             return None
         delivery = Delivery.objects.create(address_id=address_id, page_id=page_id)
         waiting.update(delivery=delivery)
-        taskqueue.enqueue(send_delivery_task, delivery.pk)
+        taskqueue.enqueue("broadsheet.notifications.tasks.send_delivery_task", delivery.pk)
     return delivery.pk
 
 
@@ -445,7 +440,6 @@ def send_delivery(delivery_id: int) -> str:
     from django.core.mail import get_connection
 
     from broadsheet.notifications import emails
-    from broadsheet.notifications.tasks import send_delivery_task
 
     now = timezone.now()
     claimed = (
@@ -478,8 +472,11 @@ def send_delivery(delivery_id: int) -> str:
                 attempts=attempts, last_error=str(error)[:300], claimed_until=None
             )
             if not give_up:
-                retry = send_delivery_task.using(run_after=timezone.now() + backoff(attempts))
-                taskqueue.enqueue(retry, delivery_id)
+                taskqueue.enqueue(
+                    "broadsheet.notifications.tasks.send_delivery_task",
+                    delivery_id,
+                    run_after=timezone.now() + backoff(attempts),
+                )
         if give_up:
             log.error(
                 "Giving up on delivery %s after %s attempts: %s", delivery_id, attempts, error
@@ -510,15 +507,13 @@ def requeue_abandoned_deliveries() -> int:
     task written in one transaction. Returns how many. `broadsheet worker` calls this
     as it runs; a delivery released by a worker (to retry later, or given up) has no
     claim and is left alone."""
-    from broadsheet.notifications.tasks import send_delivery_task
-
     now = timezone.now()
     expired = Delivery.objects.filter(sent_at__isnull=True, claimed_until__lt=now)
     requeued = 0
     for delivery_id in expired.values_list("pk", flat=True):
         with transaction.atomic():
             if expired.filter(pk=delivery_id).update(claimed_until=None):
-                taskqueue.enqueue(send_delivery_task, delivery_id)
+                taskqueue.enqueue("broadsheet.notifications.tasks.send_delivery_task", delivery_id)
                 requeued += 1
                 log.warning(
                     "Delivery %s was claimed by a worker that stopped: queued again.",
@@ -531,7 +526,6 @@ def send_confirmation(subscription_id: int, attempt: int = 1) -> str:
     """The confirmation email of one subscription; nothing when it is confirmed or
     stopped already (or gone)."""
     from broadsheet.notifications import emails
-    from broadsheet.notifications.tasks import send_confirmation_task
 
     subscription = (
         Subscription.objects.select_related("address", "page").filter(pk=subscription_id).first()
@@ -554,8 +548,11 @@ def send_confirmation(subscription_id: int, attempt: int = 1) -> str:
             attempt,
             error,
         )
-        send_confirmation_task.using(run_after=timezone.now() + backoff(attempt)).enqueue(
-            subscription_id, attempt + 1
+        taskqueue.enqueue(
+            "broadsheet.notifications.tasks.send_confirmation_task",
+            subscription_id,
+            attempt + 1,
+            run_after=timezone.now() + backoff(attempt),
         )
         return "retry"
     return "sent"
