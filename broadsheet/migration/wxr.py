@@ -28,11 +28,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.images import ImageFile
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.utils.text import slugify
 from taggit.models import Tag
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.images import get_image_model
-from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.models import Page, PageViewRestriction, Revision, Site
 
 from broadsheet.discovery.tasks import refresh_related_task
 from broadsheet.engagement.identity import keyed_hash
@@ -68,6 +69,22 @@ COMMENT_STATES = {
 SKIPPED_COMMENT_TYPES = {"pingback", "trackback"}
 IMAGE_EXTENSIONS = {".gif", ".jpg", ".jpeg", ".png", ".webp", ".avif"}
 ZERO_DATE = "0000-00-00 00:00:00"
+# What a second run rewrites on a comment it imported before (its place in the thread
+# stays as the first run made it).
+COMMENT_FIELDS = [
+    "user",
+    "guest_name",
+    "guest_email",
+    "guest_url",
+    "body",
+    "body_html",
+    "status",
+    "status_reason",
+    "created_at",
+    "ip_hash",
+    "imported_upvotes",
+    "imported_downvotes",
+]
 
 
 class Rollback(Exception):
@@ -114,7 +131,11 @@ class WxrImport:
         self.category_names: dict[str, str] = {}  # nicename → name
         self.attachments: dict[str, tuple[int, str, str]] = {}  # wp id → image, caption, credit
         self.attachment_paths: dict[str, str] = {}  # uploads path → wp id
-        self.enqueue_after: list[int] = []
+        self.section_paths: dict[int, str] = {}  # SectionPage id → its tree path
+        self.tags: dict[str, Tag] = {}  # lower-cased name → Tag, looked up once per run
+        # What the current item added to the caches above, taken out again if the item
+        # fails: its rows are rolled back, so a later item must not find them cached.
+        self.cached_in_item: list[tuple[dict, object]] = []
 
     # The two passes ------------------------------------------------------------------
 
@@ -164,15 +185,30 @@ class WxrImport:
     def _each(self, action, record, kind: str, ident) -> None:
         """Import one record in its own transaction: a failure is reported and undoes
         only that record (a savepoint inside a dry run's outer transaction)."""
+        self.cached_in_item = []
         try:
             with transaction.atomic():
                 action(record)
         except (ValidationError, ValueError, PhpValueError) as error:
+            self._forget_item()
             message = "; ".join(getattr(error, "messages", [str(error)]))
             self.report.skip(kind, ident or "(no id)", f"malformed item ({message[:200]})")
         except Exception as error:  # noqa: BLE001 - one bad item must not end the import
+            self._forget_item()
             reason = f"failed ({type(error).__name__}: {str(error)[:200]})"
             self.report.skip(kind, ident or "(no id)", reason)
+
+    def _cache(self, cache: dict, key, value) -> None:
+        """Remember a row for the rest of the run (so later items need no query for it),
+        undone if the item that made it fails."""
+        if key not in cache:
+            self.cached_in_item.append((cache, key))
+        cache[key] = value
+
+    def _forget_item(self) -> None:
+        for cache, key in self.cached_in_item:
+            cache.pop(key, None)
+        self.cached_in_item = []
 
     def _home(self) -> HomePage:
         site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
@@ -231,9 +267,9 @@ class WxrImport:
         author.save()
         self._remember("author", key, author)
         self._count("author", created)
-        self.authors[record.login] = author.pk
+        self._cache(self.authors, record.login, author.pk)
         if author.user_id and record.wp_id:
-            self.users[record.wp_id] = author.user_id
+            self._cache(self.users, record.wp_id, author.user_id)
 
     def _free_author_slug(self, base: str) -> str:
         base = slugify(base)[:190] or "author"
@@ -264,14 +300,17 @@ class WxrImport:
             section.save()
         self._remember("section", key, section)
         self._count("section", created)
-        self.sections[record.slug] = section.pk
-        self.category_names[record.slug] = title
+        self._cache(self.sections, record.slug, section.pk)
+        self._cache(self.section_paths, section.pk, section.path)
+        self._cache(self.category_names, record.slug, title)
 
     def _tag(self, name: str, key: str) -> Tag:
         name = single_line(name)[:100]
         if not name:
             raise ValueError("a tag without a name")
-        tag = Tag.objects.filter(name__iexact=name).first()
+        tag = self.tags.get(name.lower())
+        if tag is None:
+            tag = Tag.objects.filter(name__iexact=name).first()
         if tag is None:
             tag = Tag.objects.create(name=name, slug=self._free_tag_slug(name))
             self.report.create("tag")
@@ -279,6 +318,7 @@ class WxrImport:
             self.report.update("tag")
         if key:
             self._remember("tag", key, tag)
+        self._cache(self.tags, name.lower(), tag)
         return tag
 
     def _free_tag_slug(self, name: str) -> str:
@@ -313,7 +353,7 @@ class WxrImport:
         if Path(relative).suffix.lower() not in IMAGE_EXTENSIONS:
             self.report.skip("image", relative, "not an image (other attachments are not imported)")
             return
-        self.attachment_paths[relative] = item.wp_id
+        self._cache(self.attachment_paths, relative, item.wp_id)
         alt = single_line(item.meta.get("_wp_attachment_image_alt", ""))
         caption = single_line(plain(item.excerpt))[:500]
         credit = self._credit(item.meta.get("_wp_attachment_metadata", ""))
@@ -339,7 +379,7 @@ class WxrImport:
                 return
             if self.dry_run:
                 self.report.create("image")
-                self.attachments[item.wp_id] = (0, caption, credit)
+                self._cache(self.attachments, item.wp_id, (0, caption, credit))
                 return
             with open(path, "rb") as handle:
                 image = Image(
@@ -350,7 +390,7 @@ class WxrImport:
                 image.save()
             self._remember("image", item.wp_id, image)
             self.report.create("image")
-        self.attachments[item.wp_id] = (image.pk, caption, credit)
+        self._cache(self.attachments, item.wp_id, (image.pk, caption, credit))
 
     def _credit(self, metadata: str) -> str:
         """The photographer's credit WordPress read from the file's IPTC/EXIF data, kept
@@ -402,13 +442,13 @@ class WxrImport:
             (slug, name) for domain, slug, name in item.categories if domain == "category"
         ]
         tag_names = [name or slug for domain, slug, name in item.categories if domain == "post_tag"]
-        parent: Page = self.home
+        parent_id, parent_path = self.home.pk, self.home.path
         if categories:
             section_id = self.sections.get(categories[0][0])
             if section_id is None:  # a category the channel did not list
                 self.import_term(WpTerm("category", "", categories[0][0], categories[0][1]))
                 section_id = self.sections[categories[0][0]]
-            parent = SectionPage.objects.get(pk=section_id)
+            parent_id, parent_path = section_id, self.section_paths[section_id]
             tag_names += [name or slug for slug, name in categories[1:]]
 
         converted = convert(item.content, item.excerpt, self._resolve)
@@ -419,8 +459,21 @@ class WxrImport:
 
         date = parse_date(item.post_date_gmt, item.post_date)
         modified = parse_date(item.modified_gmt) or date
-        mapped = self._mapped("article", item.wp_id)
-        page = ArticlePage.objects.filter(pk=mapped.object_id).first() if mapped else None
+        # What earlier runs made of the post, its rating and its comments: one query.
+        mapped: dict[str, int] = {}
+        mapped_comments: dict[str, int] = {}
+        for kind, source_id, object_id in ImportedObject.objects.filter(
+            Q(source_id=item.wp_id, kind__in=("article", "rating"))
+            | Q(kind="comment", source_id__in=[c.wp_id for c in item.comments if c.wp_id]),
+            source=self.source,
+        ).values_list("kind", "source_id", "object_id"):
+            if kind == "comment":
+                mapped_comments[source_id] = object_id
+            else:
+                mapped[kind] = object_id
+        page = None
+        if "article" in mapped:
+            page = ArticlePage.objects.filter(pk=mapped["article"]).first()
         created = page is None
         if page is None:
             page = ArticlePage(live=False)
@@ -438,27 +491,54 @@ class WxrImport:
         page.tags.set([self._tag(name, "") for name in tag_names if name.strip()])
         self._state(page, item, date, modified)
         if created:  # one save: the page goes into the tree with its state
+            # Read fresh, not cached: treebeard places the child from the parent's
+            # numchild, which an earlier item that failed may have left wrong in memory.
+            parent = Page.objects.get(pk=parent_id)
             page.slug = self._free_slug(parent, item.slug or page.title)
             parent.add_child(instance=page)
         else:
             page.save()
-            if page.get_parent().pk != parent.pk:
+            if page.path[: -page.steplen] != parent_path:
                 self.report.note(
                     "article",
                     item.wp_id,
                     "its category changed: left in its section, move it if needed",
                 )
         self._revision(page, item, date)
-        self._remember("article", item.wp_id, page)
+        rated = self._ratings(page, item, already="rating" in mapped)
         self._count("article", created)
-
-        self._ratings(page, item)
-        self._comments(page, item)
+        comments = self._comments(page, item, mapped_comments)
+        self._remember_post(item.wp_id, page, rated, comments)
         recount(page.pk)  # the page's comment, reply, vote and rating counts, from the rows
         self._redirects(page, item)
         if page.live:
             page_id = page.pk
             transaction.on_commit(lambda: refresh_related_task.enqueue(page_id))
+
+    def _remember_post(
+        self, wp_id: str, page: ArticlePage, rating, comments: dict[str, Comment]
+    ) -> None:
+        """The mappings of the article, its rating summary and its comments in one
+        statement, not one per row."""
+        rows = [("article", wp_id, page)]
+        if rating is not None:
+            rows.append(("rating", wp_id, rating))
+        rows += [("comment", comment_id, comment) for comment_id, comment in comments.items()]
+        ImportedObject.objects.bulk_create(
+            [
+                ImportedObject(
+                    source=self.source,
+                    kind=kind,
+                    source_id=source_id,
+                    model=obj._meta.label_lower,
+                    object_id=obj.pk,
+                )
+                for kind, source_id, obj in rows
+            ],
+            update_conflicts=True,
+            unique_fields=["source", "kind", "source_id"],
+            update_fields=["model", "object_id", "imported_at"],
+        )
 
     def _lead_image(self, page: ArticlePage, item: WpItem) -> None:
         found = self.attachments.get(item.meta.get("_thumbnail_id", ""))
@@ -489,13 +569,32 @@ class WxrImport:
             page.go_live_at = date if status == "future" else None
 
     def _revision(self, page: ArticlePage, item: WpItem, date) -> None:
-        """The revision that holds the imported content: live, scheduled or a draft."""
+        """The revision that holds the imported content: live, scheduled or a draft.
+
+        Written as `Page.save_revision` writes it (the same row, from the page's
+        `serializable_data()`), but without its second validation and second page save:
+        the page was validated and saved just before, and the save would queue a second
+        search-index and reference-index task for content that did not change. The
+        revision fields are set with one UPDATE instead."""
         status = item.status
-        revision = page.save_revision(approved_go_live_at=date if status == "future" else None)
+        revision = Revision.objects.create(
+            content_object=page,
+            base_content_type=page.get_base_content_type(),
+            approved_go_live_at=date if status == "future" else None,
+            content=page.serializable_data(),
+            object_str=str(page),
+        )
+        fields = {
+            "latest_revision": revision,
+            "latest_revision_created_at": revision.created_at,
+            "draft_title": page.title,
+            "has_unpublished_changes": not page.live,
+        }
         if page.live:
-            page.live_revision = revision
-            page.has_unpublished_changes = False
-            page.save(update_fields=["live_revision", "has_unpublished_changes"], clean=False)
+            fields["live_revision"] = revision
+        Page.objects.filter(pk=page.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(page, name, value)
         if status == "private" and not PageViewRestriction.objects.filter(page=page).exists():
             PageViewRestriction.objects.create(
                 page=page, restriction_type=PageViewRestriction.LOGIN
@@ -505,34 +604,49 @@ class WxrImport:
             if workflow is not None and page.current_workflow_state is None:
                 workflow.start(page, None)
 
-    def _ratings(self, page: ArticlePage, item: WpItem) -> None:
+    def _ratings(self, page: ArticlePage, item: WpItem, already: bool) -> RatingSummary | None:
+        """wpDiscuz's rating count and average as the summary's imported totals (one
+        upsert); returns the summary, or None when the post has no rating."""
         average, count = (
             item.meta.get("wpdiscuz_post_rating"),
             item.meta.get("wpdiscuz_post_rating_count"),
         )
         if not count:
-            return
+            return None
         try:
             count, average = int(count), float(average or 0)
         except ValueError:
             self.report.skip(
                 "rating", item.wp_id, "malformed item (wpDiscuz rating is not a number)"
             )
-            return
+            return None
         if count <= 0:
-            return
+            return None
         average = min(max(average, 1.0), 5.0)
-        summary, created = RatingSummary.objects.get_or_create(page_id=page.pk)
-        summary.imported_count, summary.imported_total = count, round(average * count)
-        summary.save(update_fields=["imported_count", "imported_total"])
-        self._count("rating summary", created or not self._mapped("rating", item.wp_id))
-        self._remember("rating", item.wp_id, summary)
+        (summary,) = RatingSummary.objects.bulk_create(
+            [
+                RatingSummary(
+                    page_id=page.pk,
+                    imported_count=count,
+                    imported_total=round(average * count),
+                )
+            ],
+            update_conflicts=True,
+            unique_fields=["page"],
+            update_fields=["imported_count", "imported_total"],
+        )
+        self._count("rating summary", not already)
+        return summary
 
     # Comments ------------------------------------------------------------------------
 
-    def _comments(self, page: ArticlePage, item: WpItem) -> None:
+    def _comments(
+        self, page: ArticlePage, item: WpItem, mapped: dict[str, int]
+    ) -> dict[str, Comment]:
         """Every comment in thread order (a parent before its replies, however WordPress
-        listed them), walked with a queue, not recursion: readers choose the depth."""
+        listed them), walked level by level, not by recursion: readers choose the depth.
+        `mapped` holds the comments an earlier run imported (WordPress id → ours);
+        returns the comments written, by WordPress id."""
         by_id: dict[str, WpComment] = {}
         children: dict[str, list[str]] = {}
         roots: set[str] = set()
@@ -552,44 +666,43 @@ class WxrImport:
                 roots.add(wp_id)
             elif parent in by_id:
                 children.setdefault(parent, []).append(wp_id)
-        mapped = dict(
-            ImportedObject.objects.filter(
-                source=self.source, kind="comment", source_id__in=list(by_id)
-            ).values_list("source_id", "object_id")
-        )
-        existing = Comment.objects.in_bulk(list(mapped.values()))
+        existing = Comment.objects.in_bulk(list(mapped.values())) if mapped else {}
         done: dict[str, Comment] = {}
-        queue = sorted(roots, key=lambda wp_id: by_id[wp_id].date_gmt, reverse=True)
-        while queue:
-            wp_id = queue.pop()
-            comment = by_id[wp_id]
-            parent = done.get(comment.parent) if wp_id not in roots else None
-            saved = self._comment(page, comment, parent, existing.get(mapped.get(wp_id)))
-            done[wp_id] = saved
-            queue.extend(reversed(children.get(wp_id, [])))
+        # A level at a time (the threads' roots, then their replies, then theirs), each
+        # level written in one statement: a reply needs its parent's id, nothing more.
+        level = sorted(roots, key=lambda wp_id: by_id[wp_id].date_gmt)
+        while level:
+            built = [
+                (
+                    wp_id,
+                    self._comment(
+                        page,
+                        by_id[wp_id],
+                        done.get(by_id[wp_id].parent) if wp_id not in roots else None,
+                        existing.get(mapped.get(wp_id)),
+                    ),
+                )
+                for wp_id in level
+            ]
+            new = [comment for _wp_id, comment in built if comment.pk is None]
+            old = [comment for _wp_id, comment in built if comment.pk is not None]
+            if new:
+                Comment.objects.bulk_create(new)
+                self.report.create("comment", len(new))
+            if old:
+                Comment.objects.bulk_update(old, COMMENT_FIELDS)
+                self.report.update("comment", len(old))
+            done.update(built)
+            level = [child for wp_id in level for child in children.get(wp_id, [])]
         for wp_id in by_id.keys() - done.keys():
             self.report.skip("comment", wp_id, "comment whose parent is missing")
-        # One statement for the thread's mapping rows, not one per comment.
-        ImportedObject.objects.bulk_create(
-            [
-                ImportedObject(
-                    source=self.source,
-                    kind="comment",
-                    source_id=wp_id,
-                    model=Comment._meta.label_lower,
-                    object_id=saved.pk,
-                )
-                for wp_id, saved in done.items()
-            ],
-            update_conflicts=True,
-            unique_fields=["source", "kind", "source_id"],
-            update_fields=["model", "object_id", "imported_at"],
-        )
+        return done
 
     def _comment(
         self, page: ArticlePage, wp: WpComment, parent: Comment | None, comment: Comment | None
     ) -> Comment:
-        created = comment is None
+        """The comment as WordPress had it, new or the one an earlier run made, not yet
+        saved (`_comments` writes a level of a thread at a time)."""
         if comment is None:
             comment = Comment(
                 page_id=page.pk,
@@ -613,8 +726,6 @@ class WxrImport:
         )
         comment.ip_hash = keyed_hash("address", wp.ip) if wp.ip else ""
         comment.imported_upvotes, comment.imported_downvotes = self._votes(wp)
-        comment.save()
-        self._count("comment", created)
         return comment
 
     def _votes(self, wp: WpComment) -> tuple[int, int]:
