@@ -1,5 +1,8 @@
 """Comments from a Disqus export (Disqus admin → Export: one XML file, namespace
-http://disqus.com), attached to our articles by URL.
+http://disqus.com), attached to our articles by URL, or by the WordPress post id that
+WordPress's Disqus plugin put in the thread's identifier (`<id>123 URL</id>`) when the
+WordPress site was imported first. A thread closed on Disqus (`isClosed`) closes
+comments on its article.
 
 The file is read once, as a stream (defusedxml's iterparse: no DTD, no entities, no
 external references, so neither a billion laughs nor a file read from our disk), into a
@@ -10,6 +13,7 @@ notifications (these were published years ago), and keyed by Disqus id in
 `DisqusPost`, so a second run imports only what the first did not.
 """
 
+import re
 import sqlite3
 import tempfile
 from collections.abc import Iterator
@@ -31,12 +35,14 @@ from broadsheet.engagement.identity import keyed_hash
 from broadsheet.engagement.models import Comment
 from broadsheet.engagement.rendering import clean_html
 from broadsheet.engagement.services import recount
-from broadsheet.migration.models import DisqusPost
+from broadsheet.migration.models import DisqusPost, ImportedObject
 from broadsheet.reader_input import clean_text, single_line
 
 DISQUS = "{http://disqus.com}"
 DSQ_ID = "{http://disqus.com/disqus-internals}id"
 GUEST_NAME_LENGTH = Comment._meta.get_field("guest_name").max_length
+# The identifier WordPress's Disqus plugin gives a thread: the post id, then its address.
+WORDPRESS_IDENTIFIER = re.compile(r"^(?P<post_id>\d+)(?:\s+(?P<url>\S+))?$")
 
 
 class DisqusFileError(Exception):
@@ -56,6 +62,7 @@ class DisqusReport:
     removed: int = 0
     orphans: int = 0
     duplicates: int = 0
+    closed: int = 0  # articles whose comments were closed because Disqus closed the thread
     # (Disqus thread id, link, how many comments it had) for threads with no article.
     unmatched: list[tuple[str, str, int]] = field(default_factory=list)
 
@@ -73,7 +80,9 @@ def import_disqus(path: str | Path) -> DisqusReport:
         staging = sqlite3.connect(Path(folder) / "staging.sqlite3")
         try:
             _stage(Path(path), staging, report)
-            for thread in staging.execute("SELECT dsq_id, link FROM threads ORDER BY rowid"):
+            for thread in staging.execute(
+                "SELECT dsq_id, link, identifier, closed FROM threads ORDER BY rowid"
+            ):
                 _import_thread(staging, *thread, report)
         finally:
             staging.close()
@@ -83,7 +92,8 @@ def import_disqus(path: str | Path) -> DisqusReport:
 def _stage(path: Path, staging: sqlite3.Connection, report: DisqusReport) -> None:
     staging.executescript(
         """
-        CREATE TABLE threads (dsq_id TEXT PRIMARY KEY, link TEXT);
+        CREATE TABLE threads (dsq_id TEXT PRIMARY KEY, link TEXT, identifier TEXT,
+            closed INTEGER);
         CREATE TABLE posts (
             dsq_id TEXT PRIMARY KEY, thread TEXT, parent TEXT, created_at TEXT,
             name TEXT, email TEXT, message TEXT, deleted INTEGER, spam INTEGER, ip TEXT);
@@ -93,8 +103,13 @@ def _stage(path: Path, staging: sqlite3.Connection, report: DisqusReport) -> Non
     for kind, element in _top_level_elements(path):
         if kind == "thread":
             staging.execute(
-                "INSERT OR IGNORE INTO threads VALUES (?, ?)",
-                (element.get(DSQ_ID, ""), _text(element, "link")),
+                "INSERT OR IGNORE INTO threads VALUES (?, ?, ?, ?)",
+                (
+                    element.get(DSQ_ID, ""),
+                    _text(element, "link"),
+                    _text(element, "id"),
+                    _text(element, "isClosed") == "true",
+                ),
             )
         elif kind == "post":
             author = element.find(f"{DISQUS}author")
@@ -161,20 +176,25 @@ def _text(element, name: str) -> str:
     return (child.text or "").strip() if child is not None else ""
 
 
-def _import_thread(staging, thread_id: str, link: str, report: DisqusReport) -> None:
+def _import_thread(
+    staging, thread_id: str, link: str, identifier: str, closed: bool, report: DisqusReport
+) -> None:
     posts = staging.execute(
         "SELECT dsq_id, parent, created_at, name, email, message, deleted, spam, ip "
         "FROM posts WHERE thread = ? ORDER BY created_at, dsq_id",
         (thread_id,),
     ).fetchall()
-    if not posts:
+    if not posts and not closed:
         return
-    page = page_for_url(link)
+    page = page_for_thread(link, identifier)
     if page is None:
-        report.unmatched.append((thread_id, link, len(posts)))
+        if posts:
+            report.unmatched.append((thread_id, link, len(posts)))
         return
-    report.matched_threads += 1
+    report.matched_threads += bool(posts)
     with transaction.atomic():
+        if closed:
+            report.closed += close_comments(page)
         by_dsq = _imported_before([post[0] for post in posts])
         report.already_imported += len(by_dsq)
         waiting = waiting_at_start = [post for post in posts if post[0] not in by_dsq]
@@ -259,18 +279,69 @@ def _moment(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def page_for_url(url: str) -> Page | None:
-    """The page that takes comments at `url` (full or a path): by its URL on the site
-    whose host it names (else the default site), else through a redirect, as a WordPress
-    site's old addresses redirect to the imported articles."""
-    parts = urlsplit(url.strip())
-    sites = list(Site.objects.select_related("root_page"))
-    site = next((s for s in sites if s.hostname == parts.hostname), None) or next(
-        (s for s in sites if s.is_default_site), None
-    )
+def page_for_thread(link: str, identifier: str) -> Page | None:
+    """The page a Disqus thread belongs to: by its link, else by the WordPress post its
+    identifier names, else through a redirect from its link."""
+    parts = urlsplit(link.strip())
+    site = _site_for(parts.hostname)
     if site is None:
         return None
-    return _page_at(site, parts.path) or _redirected(site, url)
+    return (
+        _page_at(site, parts.path)
+        or page_for_wordpress_identifier(identifier)
+        or _redirected(site, link)
+    )
+
+
+def page_for_wordpress_identifier(identifier: str) -> Page | None:
+    """The article imported (`import_wxr`) from the WordPress post a Disqus identifier
+    names. WordPress's Disqus plugin writes `123 https://old.example/?p=123`: the post id,
+    then an address on the WordPress site, whose host must be the imported export's
+    (`www.` aside), so that two imported WordPress sites' post 123 are never confused.
+    A bare `123` matches only when one imported site has a post 123."""
+    match = WORDPRESS_IDENTIFIER.match(identifier.strip())
+    if match is None:
+        return None
+    candidates = ImportedObject.objects.filter(kind="article", source_id=match["post_id"])
+    if match["url"]:
+        host = _bare_host(match["url"])
+        candidates = [c for c in candidates if _bare_host(c.source) == host]
+    else:
+        candidates = list(candidates[:2])
+    if len(candidates) != 1:
+        return None
+    page = Page.objects.filter(pk=candidates[0].object_id).first()
+    if page is None or not getattr(page.specific_class, "accepts_comments", False):
+        return None
+    return page
+
+
+def _bare_host(url: str) -> str:
+    return (urlsplit(url).hostname or "").removeprefix("www.")
+
+
+def close_comments(page: Page) -> bool:
+    """Close comments on a page that has a `comments_open` flag (articles do): on the
+    page readers see now and in its latest revision, so that an editor's next publish
+    keeps them closed. Returns whether it changed anything."""
+    specific = page.specific
+    if not getattr(specific, "comments_open", False):
+        return False
+    latest = specific.get_latest_revision_as_object()
+    latest.comments_open = False
+    revision = latest.save_revision(clean=False, changed=specific.has_unpublished_changes)
+    changes: dict = {"comments_open": False}
+    if specific.live and not specific.has_unpublished_changes:
+        changes["live_revision"] = revision  # the live page and its revision stay one
+    type(specific).objects.filter(pk=page.pk).update(**changes)
+    return True
+
+
+def _site_for(hostname: str | None) -> Site | None:
+    sites = list(Site.objects.select_related("root_page"))
+    return next((s for s in sites if s.hostname == hostname), None) or next(
+        (s for s in sites if s.is_default_site), None
+    )
 
 
 def _redirected(site: Site, url: str) -> Page | None:

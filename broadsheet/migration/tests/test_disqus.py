@@ -166,3 +166,109 @@ def test_a_file_that_is_not_a_disqus_export_is_refused(db, tmp_path):
 def test_a_missing_file_is_a_clear_error(db, tmp_path):
     with pytest.raises(CommandError, match="No such file"):
         run(tmp_path / "nowhere.xml")
+
+
+WP_NEWSROOM = Path(__file__).parent / "wxr" / "newsroom.xml"
+
+
+def disqus_thread(dsq_id: str, identifier: str, link: str, closed: bool, post: str) -> str:
+    """One thread and one post, as Disqus's export writes them."""
+    return f"""
+  <thread dsq:id="{dsq_id}">
+    <id>{identifier}</id>
+    <forum>harbourherald</forum>
+    <link>{link}</link>
+    <title>A story</title>
+    <createdAt>2016-09-05T09:30:00Z</createdAt>
+    <isClosed>{"true" if closed else "false"}</isClosed>
+    <isDeleted>false</isDeleted>
+  </thread>
+  <post dsq:id="{post}">
+    <id />
+    <message><![CDATA[<p>Comment {post} from Disqus.</p>]]></message>
+    <createdAt>2016-09-06T10:00:00Z</createdAt>
+    <isDeleted>false</isDeleted>
+    <isSpam>false</isSpam>
+    <author><name>Reader {post}</name><isAnonymous>true</isAnonymous></author>
+    <thread dsq:id="{dsq_id}" />
+  </post>"""
+
+
+@pytest.fixture
+def wordpress_site(db):
+    """The WordPress newsroom imported first, as a move from WordPress + Disqus goes."""
+    HomePageFactory()
+    call_command("import_wxr", str(WP_NEWSROOM), stdout=StringIO())
+    from broadsheet.migration.models import ImportedObject
+    from broadsheet.newsroom.models import ArticlePage
+
+    def article(wp_id: str) -> ArticlePage:
+        mapped = ImportedObject.objects.get(kind="article", source_id=wp_id)
+        return ArticlePage.objects.get(pk=mapped.object_id)
+
+    return article
+
+
+def test_threads_match_imported_wordpress_posts_by_their_identifier(wordpress_site, tmp_path):
+    """WordPress's Disqus plugin names each thread `<id>POST_ID URL</id>`: a thread whose
+    link no longer leads anywhere still finds the article imported from that post."""
+    quay, lighthouse = wordpress_site("11"), wordpress_site("12")
+    path = tmp_path / "disqus.xml"
+    path.write_text(
+        HEAD
+        + OPEN
+        + disqus_thread(
+            "4001",
+            "11 https://old.harbour.example/?p=11",
+            "https://old.harbour.example/renamed-long-ago/",
+            False,
+            "5001",
+        )
+        + disqus_thread("4002", "12", "https://old.harbour.example/amp/lighthouse/", False, "5002")
+        # An identifier naming another site's post 11 is not this site's post 11.
+        + disqus_thread(
+            "4003",
+            "11 https://elsewhere.example/?p=11",
+            "https://elsewhere.example/x/",
+            False,
+            "5003",
+        )
+        + "</disqus>"
+    )
+
+    output = run(path)
+
+    assert Comment.objects.get(guest_name="Reader 5001").page_id == quay.pk
+    assert Comment.objects.get(guest_name="Reader 5002").page_id == lighthouse.pk
+    assert not Comment.objects.filter(guest_name="Reader 5003").exists()
+    assert "unmatched thread 4003: https://elsewhere.example/x/" in output
+    assert "Threads: 3 (2 matched to articles, 1 unmatched)" in output
+
+
+def test_a_closed_thread_closes_comments_on_its_article(wordpress_site, tmp_path, client):
+    quay, lighthouse = wordpress_site("11"), wordpress_site("12")
+    assert quay.comments_open and lighthouse.comments_open
+    path = tmp_path / "disqus.xml"
+    path.write_text(
+        HEAD
+        + OPEN
+        + disqus_thread("4001", "11 https://old.harbour.example/?p=11", quay.full_url, True, "5001")
+        + disqus_thread("4002", "12", "https://old.harbour.example/?p=12", False, "5002")
+        + "</disqus>"
+    )
+
+    output = run(path)
+
+    quay.refresh_from_db()
+    assert quay.comments_open is False
+    # Kept when an editor next publishes: the latest revision is closed too.
+    assert quay.get_latest_revision_as_object().comments_open is False
+    assert quay.live and not quay.has_unpublished_changes
+    lighthouse.refresh_from_db()
+    assert lighthouse.comments_open is True
+    assert "Comments closed on 1 article (closed on Disqus)." in output
+    # Its old comments still show; a reader can post no new one.
+    assert Comment.objects.get(guest_name="Reader 5001").page_id == quay.pk
+    from broadsheet.engagement.services import comments_state
+
+    assert comments_state(quay).reason == "Comments are closed on this article."

@@ -5,9 +5,10 @@ from broadsheet.migration.disqus import DisqusFileError, import_disqus
 
 class Command(BaseCommand):
     help = (
-        "Import comments from a Disqus XML export, attached to articles by URL (or by a "
-        "redirect from the old URL). Safe to run again: comments already imported are "
-        "left alone."
+        "Import comments from a Disqus XML export, attached to articles by URL (or by the "
+        "WordPress post id in the thread's identifier, or a redirect from the old URL); "
+        "threads closed on Disqus close comments on their article. Safe to run again: "
+        "comments already imported are left alone."
     )
 
     def add_arguments(self, parser):
@@ -31,6 +32,9 @@ class Command(BaseCommand):
         )
         if report.orphans:
             write(f"{report.orphans} replies whose parent is missing kept as top-level comments.")
+        if report.closed:
+            articles = "article" if report.closed == 1 else "articles"
+            write(f"Comments closed on {report.closed} {articles} (closed on Disqus).")
         for thread_id, link, count in report.unmatched:
             write(f"  unmatched thread {thread_id}: {link or '(no link)'} ({count} comments)")
         self.stdout.write(self.style.SUCCESS("Done."))
