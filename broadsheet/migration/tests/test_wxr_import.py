@@ -379,3 +379,25 @@ def test_related_lists_and_search_index_are_refreshed_by_tasks(
 
     found = get_search_backend().search("quay", ArticlePage)
     assert article("11").pk in [page.pk for page in found]
+
+
+def test_the_report_lists_every_skip_and_everything_kept_to_check(home, uploads):
+    """Nothing is dropped silently: pages, unknown post types, malformed items, unknown
+    blocks and shortcodes and removed markup are each listed with their reason."""
+    output = run_import(NEWSROOM, "--media-dir", str(uploads))
+
+    skipped, _, to_check = output.partition("Kept, to check:")
+    for line in (
+        "1 page: pages are not imported (make them in the admin) (16)",
+        "1 item: unknown post type 'nav_menu_item' (17)",
+        "1 item: malformed item (an item without wp:post_id or wp:post_type) ((no id))",
+        "1 image: missing media (not in --media-dir) (2016/09/night-ferry.jpg)",
+    ):
+        assert line in skipped, line
+    for line in (
+        "article: shortcode [poll] kept as text (11)",
+        "article: <script> removed (11)",
+        "article: <iframe> kept as sanitized HTML (11)",
+        "article: block core/table kept as sanitized HTML (12)",
+    ):
+        assert line in to_check, line
