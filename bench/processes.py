@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT))
-from broadsheet.tests.services import free_port  # noqa: E402
+from broadsheet.tests.services import free_port, production_env  # noqa: E402
 
 STATIC = ROOT / "var" / "crash-static"  # collected once per run, shared by the sites
 TEMPLATES = ROOT / "var" / "crash-sites"  # built sites, reused while migrations are unchanged
@@ -36,26 +36,17 @@ def site_env(folder: Path, database_url: str | None = None, **extra: str) -> dic
     """The production settings (DEBUG off, behind a trusted proxy on loopback so that each
     request may name its own reader address), for a site living in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"REDIS_URL", "CACHE_BACKEND", "DATABASE_URL", "EMAIL_URL", "TASKS_BACKEND"}
-    }
-    env.update(
+    return production_env(
+        folder,
+        secret_key=SECRET_KEY,
+        static_root=STATIC,
         DJANGO_SETTINGS_MODULE="broadsheet.settings",
-        DEBUG="0",
-        SECRET_KEY=SECRET_KEY,
-        BROADSHEET_VAR_DIR=str(folder),
         DATABASE_URL=database_url or f"sqlite:///{folder}/site.sqlite3",
-        STATIC_ROOT=str(STATIC),
-        ALLOWED_HOSTS="127.0.0.1,localhost",
         TRUSTED_PROXIES="127.0.0.1",
-        SECURE_COOKIES="0",
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
         **extra,
     )
-    return env
 
 
 def broadsheet(env: dict, *args: str, **kwargs) -> subprocess.CompletedProcess:

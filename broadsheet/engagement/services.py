@@ -40,7 +40,7 @@ from broadsheet.moderation.verdicts import (
     judge_comment,
 )
 from broadsheet.ratelimit import Limit, RateLimited, check_all
-from broadsheet.reader_input import clean_text, single_line
+from broadsheet.reader_input import clean_text, single_line, whole_number
 
 log = logging.getLogger(__name__)
 
@@ -229,17 +229,20 @@ def post_comment(
     page_id: int,
     reader: Reader,
     body: str,
-    parent_id: int | None = None,
+    parent_id: int | str | None = None,
     author_name: str = "",
     author_email: str = "",
     author_url: str = "",
     consent: bool = False,
     quote: dict | None = None,
 ) -> Comment:
-    """Store a new comment or reply; its status comes from moderation's verdict. With a
-    `quote` ({exact, prefix, suffix, start, end}) it is anchored to that passage. The
-    comment is stored with its side effects' tasks (notifications) or not at all: when
-    the database refuses any of it, NotSaved (503) and nothing is stored."""
+    """Store a new comment or reply; its status comes from moderation's verdict. The
+    parent is its id as sent (an int, or a form's text); one that names no approved
+    comment of this article (not a number, or too big for any id, included) is refused
+    with 400, never taken for a new thread. With a `quote` ({exact, prefix, suffix,
+    start, end}) it is anchored to that passage. The comment is stored with its side
+    effects' tasks (notifications) or not at all: when the database refuses any of it,
+    NotSaved (503) and nothing is stored."""
     page = Page.objects.filter(pk=page_id).first()
     if page is None:
         raise NotFound({"article": "No such article."})
@@ -253,7 +256,8 @@ def post_comment(
     body = _validate_body(body, errors)
     parent = None
     if parent_id is not None:
-        parent = Comment.objects.filter(pk=parent_id).first()
+        number = whole_number(parent_id, low=1)
+        parent = Comment.objects.filter(pk=number).first() if number else None
         if parent is None or parent.status != Comment.Status.APPROVED:
             errors["parent"] = "The comment you are replying to does not exist."
         elif parent.page_id != page.pk:

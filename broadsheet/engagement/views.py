@@ -34,6 +34,7 @@ from broadsheet.engagement.models import Comment
 from broadsheet.http import FROM_ELSEWHERE, csrf_ok, from_our_pages
 from broadsheet.moderation import bots
 from broadsheet.moderation.bots import form_started
+from broadsheet.reader_input import MAX_PAGE, whole_number
 
 FORM_FIELDS = (
     "body",
@@ -51,13 +52,6 @@ def _from_elsewhere(request: HttpRequest, article) -> HttpResponse:
     """The answer to a cross-site post without a token: 403, nothing it carried."""
     context = {"message": FROM_ELSEWHERE, "article": article}
     return TemplateResponse(request, "engagement/message.html", context, status=403)
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _form_id(parent_id: int | None) -> str:
@@ -97,11 +91,11 @@ def _form_page(request, page, status, **kwargs) -> HttpResponse:
 def comment_form(request: HttpRequest, page_id: int) -> HttpResponse:
     """A reply form, opened inline by htmx or as its own page without JavaScript."""
     page = get_object_or_404(Page.objects.live(), pk=page_id)
-    parent_id = _int(request.GET.get("parent"))
+    parent_id = whole_number(request.GET.get("parent"), low=1)
     if not request.htmx:
         return _form_page(request, page, 200, parent_id=parent_id)
     context = _form_context(request, page, parent_id=parent_id)
-    context["target"] = _int(request.GET.get("target")) or parent_id
+    context["target"] = whole_number(request.GET.get("target"), low=1) or parent_id
     context["with_token"] = True
     return TemplateResponse(request, "engagement/form.html", context)
 
@@ -113,11 +107,14 @@ def thread_fragment(request: HttpRequest, page_id: int) -> HttpResponse:
     state = services.comments_state(page)
     if not state.accepts:
         raise Http404("This page does not take comments.")
+    # As the API does: a page number no listing could reach is refused (a page past the
+    # last is empty, with a way back to the first).
+    number = whole_number(request.GET.get("page") or 1, low=1, high=MAX_PAGE)
+    if number is None:
+        return HttpResponse("No such page of comments.", status=400)
     # htmx answers are never cached: this one is the reader's own (held comments shown).
     reader = reader_for(request)
-    thread = selectors.thread_page(
-        page.pk, request.GET.get("sort", ""), _int(request.GET.get("page")) or 1, reader
-    )
+    thread = selectors.thread_page(page.pk, request.GET.get("sort", ""), number, reader)
     selectors.mark_own(thread.comments, reader)
     template = (
         "engagement/thread_page.html" if request.GET.get("more") else "engagement/thread.html"
@@ -172,7 +169,10 @@ def _form_values(post) -> dict:
 def post_comment(request: HttpRequest, page_id: int) -> HttpResponse:
     page = get_object_or_404(Page.objects.live(), pk=page_id)
     values = _form_values(request.POST)
-    parent_id = _int(values["parent"])
+    # The reply slot the form is shown in again. The service judges the parent as sent:
+    # one that names no comment (not a number, or too big for any id) is refused, never
+    # posted as a new thread instead.
+    parent_id = whole_number(values["parent"], low=1)
 
     if not csrf_ok(request):
         if request.htmx:
@@ -193,7 +193,7 @@ def post_comment(request: HttpRequest, page_id: int) -> HttpResponse:
             page_id=page.pk,
             reader=reader,
             body=values["body"],
-            parent_id=parent_id,
+            parent_id=values["parent"].strip() or None,
             author_name=values["author_name"],
             author_email=values["author_email"],
             author_url=values["author_url"],
@@ -259,8 +259,9 @@ def _quote(values: dict) -> dict | None:
         "exact": values["quote_exact"],
         "prefix": values["quote_prefix"],
         "suffix": values["quote_suffix"],
-        "start": _int(values["quote_start"]),
-        "end": _int(values["quote_end"]),
+        # Hints only: one out of range is dropped, and the passage found by its words.
+        "start": whole_number(values["quote_start"], high=MAX_PAGE),
+        "end": whole_number(values["quote_end"], high=MAX_PAGE),
     }
 
 
@@ -318,7 +319,7 @@ def _confirm_page(request, comment: Comment, action: str, fields: dict) -> HttpR
 @require_POST
 def vote(request: HttpRequest, comment_id: int) -> HttpResponse:
     comment = _comment_or_404(comment_id)
-    value = _int(request.POST.get("value"))
+    value = whole_number(request.POST.get("value"), low=-1, high=1)
     if not csrf_ok(request):
         if request.htmx:
             return _stale_session()
@@ -439,7 +440,7 @@ def _rating_context(page, reader=None) -> dict:
 @require_POST
 def rate(request: HttpRequest, page_id: int) -> HttpResponse:
     page = get_object_or_404(Page.objects.live(), pk=page_id)
-    stars = _int(request.POST.get("stars"))
+    stars = whole_number(request.POST.get("stars"))
     if not csrf_ok(request):
         if request.htmx:
             return _stale_session()

@@ -12,7 +12,7 @@ from pydantic import Field
 
 from broadsheet.engagement.identity import client_hash
 from broadsheet.http import ApiError, require_csrf
-from broadsheet.notifications import services
+from broadsheet.notifications import selectors, services
 from broadsheet.reader_input import Id, JsonId
 from broadsheet.refusals import refusals
 
@@ -84,7 +84,7 @@ def my_subscriptions(request: HttpRequest):
             "title": s.page.title if s.page else "",
             "email": s.address.email,
         }
-        for s in services.subscriptions_of(_signed_in(request))
+        for s in selectors.subscriptions_of(_signed_in(request))
     ]
 
 

@@ -1,6 +1,7 @@
 """Subscriptions, double opt-in, and turning approved comments into emails.
 
-Every reader-facing write is here (views and the API only translate). The rules:
+Every write is here (views, the API and the tasks only translate); the reads they
+share (who follows what, who is to be told of a comment) are in `selectors.py`. The rules:
 - a subscription sends nothing but its own confirmation email until the address's
   owner confirms it; only the owner, signed in with the address verified, subscribes
   without one. Confirming one subscription never confirms another, and the answer to a
@@ -13,28 +14,25 @@ Every reader-facing write is here (views and the API only translate). The rules:
 """
 
 import logging
-import re
 import smtplib
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from wagtail.models import Page
 
 from broadsheet import taskqueue
 from broadsheet.engagement.models import Comment
+from broadsheet.notifications import selectors
 from broadsheet.notifications.models import Address, Delivery, Notification, Subscription
 from broadsheet.ratelimit import Limit, RateLimited, check_all
 
 log = logging.getLogger(__name__)
 Kind = Subscription.Kind
-MENTION = re.compile(r"(?<![\w@])@(\w[\w.+-]{0,148}\w)")
 
 SUBSCRIBE_PER_ADDRESS = Limit("subscribe-address", 10, 3600)
 SUBSCRIBE_PER_CLIENT = Limit("subscribe-client", 30, 3600)
@@ -69,21 +67,6 @@ def normalise_email(email: str) -> str:
     return email.lower()
 
 
-def verified_email(user) -> str:
-    """The account's verified primary address (allauth), or ""."""
-    if user is None:
-        return ""
-    from allauth.account.models import EmailAddress
-
-    address = (
-        EmailAddress.objects.filter(user=user, verified=True)
-        .order_by("-primary", "pk")
-        .values_list("email", flat=True)
-        .first()
-    )
-    return (address or "").lower()
-
-
 def _article(article_id) -> Page:
     from broadsheet.engagement.services import comments_state
 
@@ -110,7 +93,7 @@ def subscribe(
     errors: dict[str, str] = {}
     if kind not in Subscription.PER_ARTICLE:
         errors["kind"] = "Choose “comments” (all new comments) or “replies” (replies to yours)."
-    owner = verified_email(user)
+    owner = selectors.verified_email(user)
     if owner:
         email = owner
     else:
@@ -233,24 +216,6 @@ def end_all(address_id: int) -> int:
     return len(ids)
 
 
-def active_subscriptions(address_id: int):
-    """The address's subscriptions that are not stopped, those still waiting for the
-    owner's confirmation included (the manage page lists them, to stop them too)."""
-    return (
-        Subscription.objects.filter(address_id=address_id, ended_at__isnull=True)
-        .select_related("page")
-        .order_by("-created_at")
-    )
-
-
-def subscriptions_of(user):
-    return (
-        Subscription.objects.filter(user=user, ended_at__isnull=True)
-        .select_related("page", "address")
-        .order_by("-created_at")
-    )
-
-
 def end_for_user(user, subscription_id: int) -> None:
     if not Subscription.objects.filter(pk=subscription_id, user=user).exists():
         raise SubscriptionError({"subscription": "No such subscription."}, status=404)
@@ -260,7 +225,7 @@ def end_for_user(user, subscription_id: int) -> None:
 def ensure_account_kinds(user) -> None:
     """Accounts with a verified address hear about mentions and approvals unless they
     said no (an ended subscription stays ended)."""
-    email = verified_email(user)
+    email = selectors.verified_email(user)
     if not email:
         return
     address, _ = Address.objects.get_or_create(email=email)
@@ -276,68 +241,29 @@ def ensure_account_kinds(user) -> None:
 # --- From an approved comment to notifications ---------------------------------------
 
 
-def _author_email(comment: Comment) -> str:
-    if comment.user_id:
-        return verified_email(comment.user)
-    return (comment.guest_email or "").lower()
-
-
-def recipients_for(comment: Comment, was_held: bool) -> dict[int, tuple[str, int | None]]:
-    """Confirmed addresses to tell about `comment`: {address id: (kind, page id)}. The
-    most personal reason wins when several apply; the author is never told of their own
-    comment (except of its approval)."""
-    found: dict[int, tuple[str, int | None]] = {}
-    author = _author_email(comment)
-    active = Subscription.objects.filter(ended_at__isnull=True, confirmed_at__isnull=False)
-
-    def add(subscriptions, kind):
-        for address_id, email, page_id in subscriptions.values_list(
-            "address_id", "address__email", "page_id"
-        ):
-            if email != author or kind == Kind.APPROVED:
-                found.setdefault(address_id, (kind, page_id or comment.page_id))
-
+def enrol_accounts(comment: Comment, *, was_held: bool) -> list:
+    """Give the accounts this comment concerns their standing mention and approval
+    subscriptions (`ensure_account_kinds`): its author when it was held (to hear of its
+    approval), and every account it mentions. Returns the mentioned accounts, so that
+    `selectors.recipients_for` need not read them again."""
     if was_held and comment.user_id:
         ensure_account_kinds(comment.user)
-        add(active.filter(kind=Kind.APPROVED, page=None, user_id=comment.user_id), Kind.APPROVED)
-    mentioned = mentioned_users(comment.body)
+    mentioned = selectors.mentioned_users(comment.body)
     for user in mentioned:
         ensure_account_kinds(user)
-    if mentioned:
-        add(active.filter(kind=Kind.MENTIONS, page=None, user__in=mentioned), Kind.MENTIONS)
-    if comment.parent_id:
-        parent = Comment.objects.filter(pk=comment.parent_id).first()
-        parent_email = _author_email(parent) if parent else ""
-        if parent_email:
-            add(
-                active.filter(
-                    kind=Kind.REPLIES, page_id=comment.page_id, address__email=parent_email
-                ),
-                Kind.REPLIES,
-            )
-    add(active.filter(kind=Kind.COMMENTS, page_id=comment.page_id), Kind.COMMENTS)
-    return found
-
-
-def mentioned_users(text: str) -> list:
-    """Accounts named as @username in a comment (case ignored; at most ten per comment)."""
-    names = list(dict.fromkeys(name.lower() for name in MENTION.findall(text)))[:10]
-    if not names:
-        return []
-    query = Q()
-    for name in names:
-        query |= Q(username__iexact=name)
-    return list(get_user_model().objects.filter(query))
+    return mentioned
 
 
 def notify_comment(comment_id: int, was_held: bool = False) -> int:
-    """Record a notification per recipient (once, whatever retries happen) and schedule
-    each address's next email for the article."""
+    """Record a notification per recipient (`selectors.recipients_for`: once, whatever
+    retries happen) and schedule each address's next email for the article."""
     comment = Comment.objects.filter(pk=comment_id, status=Comment.Status.APPROVED).first()
     if comment is None:
         return 0
     made = 0
-    for address_id, (kind, page_id) in recipients_for(comment, was_held).items():
+    mentioned = enrol_accounts(comment, was_held=was_held)
+    recipients = selectors.recipients_for(comment, was_held=was_held, mentioned=mentioned)
+    for address_id, (kind, page_id) in recipients.items():
         # The notification and the task that collects it are written together: a worker
         # dying between them would leave it waiting for an email nobody schedules.
         with transaction.atomic():
@@ -361,19 +287,8 @@ def window() -> timedelta:
     return timedelta(minutes=settings.NOTIFICATIONS_DIGEST_MINUTES)
 
 
-def _last_delivery(address_id: int, page_id: int | None):
-    """When the last email to this address about this article was started: the window
-    counts from there, so an email being sent right now also holds the next one back."""
-    return (
-        Delivery.objects.filter(address_id=address_id, page_id=page_id)
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)
-        .first()
-    )
-
-
 def schedule_delivery(address_id: int, page_id: int | None) -> None:
-    last = _last_delivery(address_id, page_id)
+    last = selectors.last_delivery_started(address_id, page_id)
     when = last + window() if last and last + window() > timezone.now() else None
     taskqueue.enqueue(
         "broadsheet.notifications.tasks.collect_task", address_id, page_id, run_after=when
@@ -388,7 +303,7 @@ def collect(address_id: int, page_id: int | None) -> int | None:
     Returns the delivery's id, or None when there is nothing to send yet (the window
     since the last email is still open: a later collect is scheduled)."""
     with transaction.atomic():
-        last = _last_delivery(address_id, page_id)
+        last = selectors.last_delivery_started(address_id, page_id)
         if last and last + window() > timezone.now():
             schedule_delivery(address_id, page_id)
             return None

@@ -15,7 +15,7 @@ from wagtail.models import Page
 
 from broadsheet.engagement.identity import client_hash
 from broadsheet.http import FROM_ELSEWHERE, csrf_ok, from_our_pages
-from broadsheet.notifications import services, tokens
+from broadsheet.notifications import selectors, services, tokens
 from broadsheet.notifications.models import Address, Subscription
 from broadsheet.ratelimit import RateLimited
 
@@ -46,7 +46,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             {
                 "address": address,
                 "confirmed": subscription,
-                "subscriptions": services.active_subscriptions(address.pk),
+                "subscriptions": selectors.active_subscriptions(address.pk),
                 "manage_token": tokens.manage_token(address.pk),
             },
         )
@@ -107,7 +107,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         "manage",
         {
             "address": address,
-            "subscriptions": services.active_subscriptions(address.pk),
+            "subscriptions": selectors.active_subscriptions(address.pk),
             "notice": notice,
             "token": token,
         },

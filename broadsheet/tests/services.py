@@ -51,6 +51,36 @@ def _wait(check, what: str, seconds: float = 30) -> None:
     raise RuntimeError(f"{what} did not come up within {seconds:.0f} s")
 
 
+# What a server a test or benchmark starts never takes from the environment it is started
+# from: the machine's own services (its Redis, database, SMTP relay, task queue), which
+# are not the test's to use, and the settings that make a development server of it.
+NOT_INHERITED = frozenset(
+    {"REDIS_URL", "CACHE_BACKEND", "DATABASE_URL", "EMAIL_URL", "TASKS_BACKEND"}
+    | {"TRUSTED_PROXIES", "DEBUG"}
+)
+
+
+def production_env(var_dir, *, secret_key: str, static_root, **settings: str) -> dict[str, str]:
+    """The environment of a `broadsheet` process with the production settings on
+    loopback: this process's environment without NOT_INHERITED, DEBUG off, plain HTTP
+    (so cookies are not Secure), static files collected in `static_root`, the site's
+    files in `var_dir` (its SQLite database too, unless `settings` names a
+    DATABASE_URL). `settings` add to these or replace them. One builder for the
+    servers of the tests and of the benchmarks, so what "production" means there
+    cannot drift apart."""
+    env = {name: value for name, value in os.environ.items() if name not in NOT_INHERITED}
+    env.update(
+        DEBUG="0",
+        SECRET_KEY=secret_key,
+        BROADSHEET_VAR_DIR=str(var_dir),
+        STATIC_ROOT=str(static_root),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_COOKIES="0",
+    )
+    env.update(settings)
+    return env
+
+
 class _Server:
     process: subprocess.Popen | None = None
 

@@ -24,7 +24,7 @@ import urllib.request
 import pytest
 from django.conf import settings
 
-from broadsheet.tests.services import PostgresServer, free_port
+from broadsheet.tests.services import PostgresServer, free_port, production_env
 
 pytestmark = pytest.mark.resilience
 MOUNT = shutil.which("mount") or "/bin/mount"
@@ -47,23 +47,14 @@ print(first.pk)
 
 
 def server_env(tmp_path, **extra) -> dict:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"REDIS_URL", "CACHE_BACKEND", "DEBUG", "TRUSTED_PROXIES", "DATABASE_URL"}
-    }
-    env.update(
-        DEBUG="0",
-        SECRET_KEY="outage-test-secret",
-        STATIC_ROOT=str(settings.STATIC_ROOT),  # collected at the start of the test run
-        ALLOWED_HOSTS="127.0.0.1",
-        SECURE_COOKIES="0",
+    return production_env(
+        tmp_path / "var",
+        secret_key="outage-test-secret",
+        static_root=settings.STATIC_ROOT,  # collected at the start of the test run
         TASKS_BACKEND="immediate",
         PAGE_CACHE="1",  # the test run switched it off for itself (pytest_env.py)
-        BROADSHEET_VAR_DIR=str(tmp_path / "var"),
         **extra,
     )
-    return env
 
 
 def broadsheet(env: dict, *args: str) -> str:

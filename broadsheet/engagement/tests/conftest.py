@@ -113,11 +113,25 @@ def comment_to_vote_on(article):
     """A guest's approved comment, posted through the service (for tests that vote from
     threads, without HTTP)."""
     author = Identity(user=None, guest_key=keyed_hash("reader", "author"), ip_hash="a")
+    return guest_comment(article, author, "Vote on me", name="Author", email="author@example.org")
+
+
+def guest(name: str, address: str = "203.0.113.7") -> Identity:
+    """A guest as the services see one: their own cookie's key and a keyed address."""
+    return Identity(
+        user=None, guest_key=keyed_hash("reader", name), ip_hash=keyed_hash("address", address)
+    )
+
+
+def guest_comment(page, reader: Identity, body: str, *, name: str, email: str, **extra):
+    """A guest's comment (consent given) posted through the service, without HTTP;
+    `extra` goes to `services.post_comment` (parent_id, quote)."""
     return services.post_comment(
-        page_id=article.pk,
-        reader=author,
-        body="Vote on me",
-        author_name="Author",
-        author_email="author@example.org",
+        page_id=page.pk,
+        reader=reader,
+        body=body,
+        author_name=name,
+        author_email=email,
         consent=True,
+        **extra,
     )

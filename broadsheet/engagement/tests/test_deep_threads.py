@@ -111,6 +111,7 @@ def test_editing_and_deleting_deep_in_a_chain_re_render_the_comment(
         )
     # Shown flat at the deepest level, a removed comment leaves no placeholder there.
     assert deleted.status_code == 200
+    assert Comment.objects.get(pk=posted[1]).status == Comment.Status.REMOVED
     assert f'id="comment-{posted[1]}"' not in deleted.content.decode()
     assert 'id="comments-heading" class="comments-heading" hx-swap-oob="true"' in (
         deleted.content.decode()

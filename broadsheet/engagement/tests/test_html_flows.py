@@ -202,3 +202,35 @@ def test_a_guest_details_cookie_of_the_old_signed_kind_is_ignored(article):
     client.cookies["bs_guest"] = old
     assert client.get("/api/v1/session").json()["guest"] is None
     assert readable_in(old, "ada@example.org")  # what the old cookie gave away
+
+
+@pytest.mark.parametrize("parent", ["99999999999999999999", "0", "-3", "one", "1e3"])
+def test_a_reply_to_no_comment_is_refused_not_posted_as_a_new_thread(article, parent):
+    """A parent the form sends that names no comment (too big for any id, not a number)
+    is refused with the form again, never taken for a new top-level comment."""
+    response = Client().post(
+        f"/comments/{article.pk}/post/", {"body": "Orphan", "parent": parent, **GUEST}
+    )
+    assert response.status_code == 400
+    assert "The comment you are replying to does not exist." in response.content.decode()
+    assert not Comment.objects.exists()
+
+
+def test_thread_fragment_refuses_a_page_number_no_listing_reaches(article):
+    client = Client()
+    for n in range(3):
+        client.post(f"/comments/{article.pk}/post/", {"body": f"Comment {n}", **GUEST})
+    url = f"/comments/{article.pk}/"
+    huge = client.get(url, {"page": "99999999999999999999", "more": "1"}, HTTP_HX_REQUEST="true")
+    assert huge.status_code == 400
+    assert huge.content.decode() == "No such page of comments."
+
+    # A page past the last, within range: no comments, and a way back to the first.
+    past = client.get(url, {"page": "7", "more": "1"}, HTTP_HX_REQUEST="true")
+    assert past.status_code == 200
+    html = past.content.decode()
+    assert "Comment 0" not in html and "Back to the first comments" in html
+
+    first = client.get(url, HTTP_HX_REQUEST="true")
+    assert first.status_code == 200
+    assert all(f"Comment {n}" in first.content.decode() for n in range(3))

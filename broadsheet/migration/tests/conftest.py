@@ -12,6 +12,7 @@ from wagtail.models import Site
 from broadsheet.engagement import services
 from broadsheet.engagement.identity import Reader, keyed_hash
 from broadsheet.engagement.models import Comment
+from broadsheet.engagement.tests.conftest import guest, guest_comment
 from broadsheet.moderation.models import Ban, ModerationAction, Report
 from broadsheet.newsroom.models import (
     Correction,
@@ -25,14 +26,9 @@ from broadsheet.newsroom.tests.factories import (
     HomePageFactory,
     ImageFactory,
     SectionPageFactory,
+    handout_lead_image,
 )
 from broadsheet.notifications.models import Address, Subscription
-
-
-def guest(name: str, address: str = "203.0.113.7") -> Reader:
-    return Reader(
-        user=None, guest_key=keyed_hash("reader", name), ip_hash=keyed_hash("address", address)
-    )
 
 
 @pytest.fixture
@@ -70,13 +66,7 @@ def rich_site(db):
         standfirst="Negotiators left without a date.",
         authors=[ada, ben],
         tags=["Diplomacy", "Bridges & Tunnels"],
-        lead_image=lead,
-        lead_image_caption="Delegates leave the hotel.",
-        lead_image_credit="Ministry/Handout",
-        lead_image_source="Ministry of Foreign Affairs",
-        lead_image_provenance="handout",
-        lead_image_verified=False,
-        lead_image_usage_restriction="Editorial use only",
+        **handout_lead_image(lead),
         body=[
             ("paragraph", "<p>Talks ended before dawn.</p><p>Lorries still queue.</p>"),
             ("heading", "What comes next"),
@@ -111,43 +101,22 @@ def rich_site(db):
     ArticlePageFactory(parent=home, title="Front-page story", slug="front-page-story")
 
     alice, bob = guest("alice"), guest("bob", "198.51.100.2")
-    first = services.post_comment(
-        page_id=story.pk,
-        reader=alice,
-        body="Who *pays* for the bridge?",
-        author_name="Alice",
-        author_email="alice@example.org",
-        consent=True,
+    first = guest_comment(
+        story,
+        alice,
+        "Who *pays* for the bridge?",
+        name="Alice",
+        email="alice@example.org",
         quote={"exact": "Lorries still queue.", "prefix": "", "suffix": ""},
     )
-    reply = services.post_comment(
-        page_id=story.pk,
-        reader=bob,
-        body="Taxpayers, as ever.",
-        parent_id=first.pk,
-        author_name="Bob",
-        author_email="bob@example.org",
-        consent=True,
+    reply = guest_comment(
+        story, bob, "Taxpayers, as ever.", name="Bob", email="bob@example.org", parent_id=first.pk
     )
     account = Reader(user=reader_account, guest_key="", ip_hash=keyed_hash("address", "10.0.0.9"))
     services.post_comment(page_id=story.pk, reader=account, body="Deep reply", parent_id=reply.pk)
-    spam = services.post_comment(
-        page_id=column.pk,
-        reader=bob,
-        body="Cheap pills",
-        author_name="Bob",
-        author_email="bob@example.org",
-        consent=True,
-    )
+    spam = guest_comment(column, bob, "Cheap pills", name="Bob", email="bob@example.org")
     services.set_status(spam.pk, Comment.Status.SPAM, "spam")
-    gone = services.post_comment(
-        page_id=column.pk,
-        reader=alice,
-        body="Second thoughts",
-        author_name="Alice",
-        author_email="alice@example.org",
-        consent=True,
-    )
+    gone = guest_comment(column, alice, "Second thoughts", name="Alice", email="alice@example.org")
     services.delete_comment(comment_id=gone.pk, reader=alice)
     services.cast_vote(comment_id=first.pk, reader=bob, value=1)
     services.cast_vote(comment_id=first.pk, reader=account, value=-1)

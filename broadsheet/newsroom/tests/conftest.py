@@ -5,8 +5,8 @@ from broadsheet.newsroom.tests.factories import (
     ArticlePageFactory,
     AuthorFactory,
     HomePageFactory,
-    ImageFactory,
     SectionPageFactory,
+    handout_lead_image,
 )
 
 
@@ -69,13 +69,7 @@ def handout_article(world, ada, ben):
         standfirst="Negotiators left without a date.",
         authors=[ada, ben],
         tags=["Diplomacy"],
-        lead_image=ImageFactory(title="Hotel steps"),
-        lead_image_caption="Delegates leave the hotel.",
-        lead_image_credit="Ministry/Handout",
-        lead_image_source="Ministry of Foreign Affairs",
-        lead_image_provenance="handout",
-        lead_image_verified=False,
-        lead_image_usage_restriction="Editorial use only",
+        **handout_lead_image(),
         body=[
             ("paragraph", "<p>Talks ended before dawn.</p><p>Lorries still queue.</p>"),
             ("heading", "What comes next"),

@@ -17,6 +17,21 @@ def png_bytes(width: int = 640, height: int = 360, colour=(40, 90, 140)) -> byte
     return buffer.getvalue()
 
 
+def handout_lead_image(image: Image | None = None) -> dict:
+    """An article's lead picture as agencies and ministries hand them out: a third-party,
+    unverified image with a usage restriction (the provenance note readers must see).
+    The picture is `image`, or a new one."""
+    return {
+        "lead_image": image or ImageFactory(title="Hotel steps"),
+        "lead_image_caption": "Delegates leave the hotel.",
+        "lead_image_credit": "Ministry/Handout",
+        "lead_image_source": "Ministry of Foreign Affairs",
+        "lead_image_provenance": "handout",
+        "lead_image_verified": False,
+        "lead_image_usage_restriction": "Editorial use only",
+    }
+
+
 class ImageFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Image

@@ -1,7 +1,5 @@
 """`broadsheet serve` starts the production server (gunicorn) and it answers."""
 
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -10,11 +8,7 @@ import urllib.request
 import pytest
 from django.conf import settings
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from broadsheet.tests.services import free_port, production_env
 
 
 def start_serve(env: dict, port: int, workers: int) -> subprocess.Popen:
@@ -30,15 +24,7 @@ def start_serve(env: dict, port: int, workers: int) -> subprocess.Popen:
 
 def test_serve_runs_gunicorn_workers_that_answer(tmp_path):
     port = free_port()
-    env = {
-        **os.environ,
-        "DEBUG": "0",
-        "SECRET_KEY": "serve-test-secret",
-        "DATABASE_URL": f"sqlite:///{tmp_path}/serve.sqlite3",
-        "STATIC_ROOT": str(settings.STATIC_ROOT),  # collected at the start of the test run
-        "ALLOWED_HOSTS": "127.0.0.1",
-    }
-    server = start_serve(env, port, workers=2)
+    server = start_serve(serve_env(tmp_path), port, workers=2)
     try:
         body = b""
         for _ in range(300):  # bounded: at most about 30 s for the app to load and fork
@@ -60,23 +46,14 @@ def test_serve_runs_gunicorn_workers_that_answer(tmp_path):
 def serve_env(tmp_path, **extra) -> dict:
     """The documented production defaults: no REDIS_URL, no CACHE_BACKEND (so the
     local-memory cache), DEBUG off; plain HTTP on loopback, so cookies not Secure."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"REDIS_URL", "CACHE_BACKEND", "DEBUG", "TRUSTED_PROXIES"}
-    }
-    env.update(
-        DEBUG="0",
-        SECRET_KEY="serve-test-secret",
+    return production_env(
+        tmp_path / "var",
+        secret_key="serve-test-secret",
+        static_root=settings.STATIC_ROOT,  # collected at the start of the test run
         DATABASE_URL=f"sqlite:///{tmp_path}/serve.sqlite3",
-        BROADSHEET_VAR_DIR=str(tmp_path / "var"),
-        STATIC_ROOT=str(settings.STATIC_ROOT),
-        ALLOWED_HOSTS="127.0.0.1",
-        SECURE_COOKIES="0",
         TASKS_BACKEND="immediate",
         **extra,
     )
-    return env
 
 
 def migrated_database(tmp_path, env) -> None:

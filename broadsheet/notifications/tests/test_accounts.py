@@ -91,3 +91,20 @@ def test_approval_of_a_held_comment_is_emailed(article, make_reader, smtp_inbox,
     [email] = to(smtp_inbox, "mara@example.org")
     assert subject(email) == "Your comment on “Harbour talks” is published · Broadsheet"
     assert Comment.objects.get(pk=created["id"]).status == "approved"
+
+
+def test_reading_who_is_told_writes_nothing(article, make_reader, smtp_inbox, queue):
+    """Who is told of a comment is a read (`selectors.recipients_for`): the mentioned
+    account's standing subscriptions are made by the service that records the
+    notifications, when the worker runs, never by asking."""
+    from broadsheet.notifications import selectors
+
+    account("mara")
+    make_reader().comment(article, "I agree with @Mara.", author_name="Pat", author_email="p@e.org")
+    comment = Comment.objects.get()
+    assert selectors.recipients_for(comment, was_held=False) == {}
+    assert not Subscription.objects.exists()
+    queue.run()
+    [email] = to(smtp_inbox, "mara@example.org")
+    assert subject(email) == "Pat mentioned you on “Harbour talks” · Broadsheet"
+    assert Subscription.objects.filter(kind="mentions", address__email="mara@example.org").exists()
