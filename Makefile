@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test test-resilience install lock lint format chromium nginx screenshots bench bench-quick bench-pages bench-anchoring bench-related bench-discovery bench-spam bench-restart bench-migration worker clean
+.PHONY: run test test-resilience install lock lint format chromium nginx screenshots bench bench-quick bench-cpu bench-pages bench-anchoring bench-related bench-discovery bench-spam bench-restart bench-migration worker clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -119,10 +119,18 @@ screenshots: install chromium
 # BENCH_COMMENTS, BENCH_RATINGS; PostgreSQL with DATABASE_URL. Installs wrk and nginx.
 bench: install
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/cpu.py
 
 # The same on a small dataset, in under three minutes.
 bench-quick: install
 	BENCH_QUICK=1 $(BIN)/python bench/load.py
+	BENCH_QUICK=1 $(BIN)/python bench/cpu.py
+
+# CPU per request of the server (articles rendered, comment API, comment POST, vote,
+# rating) as a ratio to a calibration loop, beside bench/results/cpu-baseline.json;
+# on SQLite, and on PostgreSQL too with DATABASE_URL. Part of `make bench`.
+bench-cpu: install
+	$(BIN)/python bench/cpu.py
 
 # Queries and server-side render time of each page on the demo newsroom.
 bench-pages: install

@@ -59,14 +59,17 @@ def collect_static(env: dict) -> None:
     broadsheet(env, "collectstatic", "--noinput", stdout=subprocess.DEVNULL)
 
 
-def build_site(env: dict, articles: int, comments: int, ratings: int) -> dict:
+def build_site(
+    env: dict, articles: int, comments: int, ratings: int, busy: tuple[int, ...] = ()
+) -> dict:
     """Migrate and bulk-build the articles, comments and ratings (bench/dataset.py) in a
     process of their own; returns what the clients need: article ids and approved
-    comment ids."""
+    comment ids, and the ids of the `busy` articles (exactly that many comments each)."""
     broadsheet(env, "migrate", "--noinput", stdout=subprocess.DEVNULL)
     broadsheet(env, "createcachetable")
     done = subprocess.run(
-        [sys.executable, __file__, "build", str(articles), str(comments), str(ratings)],
+        [sys.executable, __file__, "build", str(articles), str(comments), str(ratings)]
+        + [str(n) for n in busy],
         env=env,
         check=True,
         capture_output=True,
@@ -92,18 +95,21 @@ def _pg_tool(name: str) -> str:
     return found if isinstance(found, str) else found[0]
 
 
-def prepared_site(env: dict, articles: int, comments: int, ratings: int) -> dict:
+def prepared_site(
+    env: dict, articles: int, comments: int, ratings: int, busy: tuple[int, ...] = ()
+) -> dict:
     """The site `env` names, empty before: built once (migrations take minutes on a busy
     machine) into var/crash-sites/, then copied in: SQLite's file through its backup
     API, a PostgreSQL database through pg_dump and pg_restore."""
-    template = TEMPLATES / f"{migrations_key()}-{articles}-{comments}-{ratings}"
+    sizes = "".join(f"-b{n}" for n in busy)
+    template = TEMPLATES / f"{migrations_key()}-{articles}-{comments}-{ratings}{sizes}"
     url = env["DATABASE_URL"]
     postgres = url.startswith("postgres")
     copy = template / ("site.pgdump" if postgres else "site.sqlite3")
     record = template / f"built-{'postgresql' if postgres else 'sqlite'}.json"
     target = url.split("sqlite:///", 1)[-1]
     if not record.exists():
-        built = build_site(env, articles, comments, ratings)
+        built = build_site(env, articles, comments, ratings, busy)
         template.mkdir(parents=True, exist_ok=True)
         if postgres:
             dump = [_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(copy)]
@@ -129,7 +135,7 @@ def _sqlite_copy(source_path, target_path) -> None:
         source.close()
 
 
-def _build(articles: int, comments: int, ratings: int) -> None:
+def _build(articles: int, comments: int, ratings: int, *busy: int) -> None:
     import django
 
     sys.path.insert(0, str(BENCH))
@@ -138,14 +144,15 @@ def _build(articles: int, comments: int, ratings: int) -> None:
 
     from broadsheet.engagement.models import Comment
 
-    built = dataset.build_site(articles, comments, ratings, busy=(), report=lambda text: None)
+    built = dataset.build_site(articles, comments, ratings, busy=busy, report=lambda text: None)
     from broadsheet.newsroom.models import ArticlePage
 
     ids = list(ArticlePage.objects.order_by("pk").values_list("pk", flat=True))
     votable = list(
         Comment.objects.filter(status="approved").order_by("pk").values_list("pk", flat=True)
     )
-    print(json.dumps({"articles": ids, "comments": votable, "built": built["comments"]}))
+    found = {"articles": ids, "comments": votable, "built": built["comments"]}
+    print(json.dumps({**found, "busy": built["busy"]}))
 
 
 def children(pid: int) -> list[int]:
@@ -259,4 +266,4 @@ class Worker(Process):
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["build"]:
-    _build(*(int(n) for n in sys.argv[2:5]))
+    _build(*(int(n) for n in sys.argv[2:]))

@@ -186,7 +186,8 @@ if CACHE_BACKEND == "redis":
 elif CACHE_BACKEND == "database":
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            # Django's, with one statement per add, set and incr (broadsheet/dbcache.py).
+            "BACKEND": "broadsheet.dbcache.DatabaseCache",
             "LOCATION": "broadsheet_cache",  # made by `broadsheet createcachetable`
             "KEY_PREFIX": _CACHE_PREFIX,
             "OPTIONS": {"MAX_ENTRIES": 50_000},

@@ -630,7 +630,10 @@ def cast_vote(*, comment_id: int, reader: Reader, value: int) -> VoteResult:
 
 @transaction.atomic
 def _cast_vote(comment_id: int, reader: Reader, value: int) -> VoteResult:
-    comment = Comment.objects.filter(pk=comment_id, status=Comment.Status.APPROVED)
+    # Only what the checks below read: not the body and its HTML, which can be long.
+    comment = Comment.objects.filter(pk=comment_id, status=Comment.Status.APPROVED).only(
+        "pk", "page_id", "user_id", "guest_key"
+    )
     if reader.user is None:
         # Guests' new votes are counted against their address's cap: the comment's row
         # lock (its counts are updated below anyway) makes concurrent guests take turns.

@@ -34,7 +34,15 @@ class Verdict:
 
 
 def discussion_mode(page: Page) -> str:
-    """open, premoderated or closed: the section's choice (the article's parent)."""
+    """open, premoderated or closed: the section's choice (the article's parent). A page
+    that knows its section (articles: one query, kept on the page for its other uses,
+    ratings among them) is asked for it; any other page's parent is looked up (two
+    queries: the parent, then its specific fields)."""
+    specific = page.specific
+    if hasattr(type(specific), "section"):
+        parent = specific.section  # None directly under the home page: open
+        mode = getattr(parent, "comments_mode", OPEN) if parent else OPEN
+        return mode if mode in (OPEN, PREMODERATED, CLOSED) else OPEN
     parent = page.get_parent()
     mode = getattr(parent.specific, "comments_mode", OPEN) if parent else OPEN
     return mode if mode in (OPEN, PREMODERATED, CLOSED) else OPEN

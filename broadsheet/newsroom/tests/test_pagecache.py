@@ -26,7 +26,7 @@ def page_cache_on(request, settings):
 
         settings.CACHES = {
             "default": {
-                "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                "BACKEND": "broadsheet.dbcache.DatabaseCache",
                 "LOCATION": "broadsheet_test_cache",
             }
         }

@@ -1,0 +1,134 @@
+"""Django's database cache, with the writes that every reader's write makes done in one
+statement each (CACHE_BACKEND=database; settings.py names it).
+
+A comment, a vote or a rating hits two rate limits (`add`, then `incr` past the first
+hit) and bumps two page-cache versions (`incr`). Django's DatabaseCache spends five
+queries on each `add` or `set` (a COUNT(*) of the whole table to decide whether to
+cull, then a transaction around a SELECT and an INSERT or UPDATE) and six on an `incr`
+(a `get`, then a `set`): 22 of a vote's 32 queries, more than the vote itself, and the
+COUNT(*) grows with the table (up to MAX_ENTRIES rows). Here, on SQLite and PostgreSQL:
+
+- `set` is one upsert (INSERT ... ON CONFLICT DO UPDATE).
+- `add` is one upsert that updates only an expired row; the row count says whether it
+  stored (an unexpired key is left alone, as Django's `add` does).
+- `incr` reads the value and writes it back only if unchanged (compare and set, retried
+  on a race), so concurrent increments are never lost (Django's get-then-set could lose
+  one), and the key keeps its expiry, as Redis's INCR and the local-memory cache do
+  (Django's reset it to the default timeout).
+- Culling (deleting expired rows, then a share of the oldest when over MAX_ENTRIES)
+  follows a COUNT(*) made every CULL_CHECK_EVERY writes of a process rather than every
+  write, so the table may pass MAX_ENTRIES by that many rows per process before it is
+  culled.
+
+Other databases (none supported today) get Django's own behaviour.
+"""
+
+import base64
+import pickle
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.db import DatabaseCache as DjangoDatabaseCache
+from django.db import connections, router
+from django.utils.timezone import now as tz_now
+
+CULL_CHECK_EVERY = 100
+UPSERT_VENDORS = ("sqlite", "postgresql")
+INCR_ATTEMPTS = 10
+
+
+class DatabaseCache(DjangoDatabaseCache):
+    def __init__(self, table, params):
+        super().__init__(table, params)
+        self._writes = 0
+
+    def _connection(self):
+        return connections[router.db_for_write(self.cache_model_class)]
+
+    def _expiry(self, timeout):
+        timeout = self.get_backend_timeout(timeout)
+        if timeout is None:
+            expires = datetime.max
+        else:
+            expires = datetime.fromtimestamp(timeout, tz=UTC if settings.USE_TZ else None)
+        return expires.replace(microsecond=0)
+
+    def _now(self):
+        return tz_now().replace(microsecond=0)
+
+    def _encode(self, value) -> str:
+        return base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
+
+    def _maybe_cull(self, connection) -> None:
+        """Django's cull (expired rows first, then the oldest share when still over
+        MAX_ENTRIES), checked every CULL_CHECK_EVERY writes of this process."""
+        self._writes += 1
+        if self._writes % CULL_CHECK_EVERY != 1:
+            return
+        with connection.cursor() as cursor:
+            table = connection.ops.quote_name(self._table)
+            cursor.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608 - names only
+            count = cursor.fetchone()[0]
+            if count > self._max_entries:
+                self._cull(connection.alias, cursor, self._now(), count)
+
+    def _upsert(self, key, value, timeout, only_if_expired: bool) -> bool:
+        connection = self._connection()
+        if connection.vendor not in UPSERT_VENDORS:
+            return super()._base_set("add" if only_if_expired else "set", key, value, timeout)
+        self._maybe_cull(connection)
+        quote = connection.ops.quote_name
+        table = quote(self._table)
+        adapt = connection.ops.adapt_datetimefield_value
+        params = [key, self._encode(value), adapt(self._expiry(timeout))]
+        sql = (
+            f"INSERT INTO {table} ({quote('cache_key')}, {quote('value')}, {quote('expires')}) "  # noqa: S608
+            f"VALUES (%s, %s, %s) ON CONFLICT ({quote('cache_key')}) DO UPDATE SET "
+            f"{quote('value')} = EXCLUDED.{quote('value')}, "
+            f"{quote('expires')} = EXCLUDED.{quote('expires')}"
+        )
+        if only_if_expired:
+            sql += f" WHERE {table}.{quote('expires')} < %s"
+            params.append(adapt(self._now()))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount > 0
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        self._upsert(key, value, timeout, only_if_expired=False)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        return self._upsert(key, value, timeout, only_if_expired=True)
+
+    def incr(self, key, delta=1, version=None):
+        connection = self._connection()
+        if connection.vendor not in UPSERT_VENDORS:
+            return super().incr(key, delta, version)
+        key = self.make_and_validate_key(key, version=version)
+        quote = connection.ops.quote_name
+        table = quote(self._table)
+        now = connection.ops.adapt_datetimefield_value(self._now())
+        for _ in range(INCR_ATTEMPTS):
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT {quote('value')} FROM {table} "  # noqa: S608 - names only
+                    f"WHERE {quote('cache_key')} = %s AND {quote('expires')} > %s",
+                    [key, now],
+                )
+                row = cursor.fetchone()
+                if row is None:
+                    raise ValueError(f"Key '{key}' not found.")
+                stored = connection.ops.process_clob(row[0])
+                # Our own pickles, as Django's DatabaseCache reads them.
+                value = pickle.loads(base64.b64decode(stored.encode())) + delta  # noqa: S301
+                cursor.execute(
+                    f"UPDATE {table} SET {quote('value')} = %s "  # noqa: S608 - names only
+                    f"WHERE {quote('cache_key')} = %s AND {quote('value')} = %s",
+                    [self._encode(value), key, stored],
+                )
+                if cursor.rowcount:
+                    return value
+        raise ValueError(f"Key '{key}' kept changing: not incremented.")

@@ -1,0 +1,129 @@
+"""The database cache (CACHE_BACKEND=database, `make run`'s): what rate limits and the
+page cache ask of it still holds, and a reader's write costs it one statement per
+`add` or `set` and two per `incr` (broadsheet/dbcache.py), not five and six."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from broadsheet.engagement.tests.conftest import (
+    Reader,
+    article,  # noqa: F401 - a fixture
+)
+
+pytestmark = pytest.mark.django_db
+TABLE = "broadsheet_test_cache"
+
+
+@pytest.fixture(autouse=True)
+def database_cache(settings):
+    from django.core.management import call_command
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "broadsheet.dbcache.DatabaseCache",
+            "LOCATION": TABLE,
+            "OPTIONS": {"MAX_ENTRIES": 50},
+        }
+    }
+    call_command("createcachetable", verbosity=0)
+    cache.clear()
+
+
+def expires_of(key: str):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT expires FROM {TABLE} WHERE cache_key = %s",  # noqa: S608 - a constant
+            [cache.make_key(key)],
+        )
+        return cursor.fetchone()[0]
+
+
+def expire(key: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {TABLE} SET expires = %s WHERE cache_key = %s",  # noqa: S608 - a constant
+            [
+                connection.ops.adapt_datetimefield_value(timezone.now() - timedelta(hours=1)),
+                cache.make_key(key),
+            ],
+        )
+
+
+def test_add_stores_only_over_a_missing_or_expired_key():
+    assert cache.add("limit", 1, timeout=60) is True
+    assert cache.add("limit", 7, timeout=60) is False
+    assert cache.get("limit") == 1
+    expire("limit")
+    assert cache.add("limit", 2, timeout=60) is True
+    assert cache.get("limit") == 2
+
+
+def test_set_replaces_and_get_reads_back():
+    cache.set("counter", {"a": 1}, timeout=60)
+    cache.set("counter", {"a": 2}, timeout=60)
+    assert cache.get("counter") == {"a": 2}
+    cache.set_many({"one": 1, "two": 2})
+    assert cache.get_many(["one", "two"]) == {"one": 1, "two": 2}
+
+
+def test_incr_counts_and_keeps_the_keys_expiry():
+    cache.set("version", 5, timeout=None)  # the page cache's counters never expire
+    forever = expires_of("version")
+    assert cache.incr("version") == 6
+    assert cache.incr("version", 10) == 16
+    assert cache.get("version") == 16
+    assert expires_of("version") == forever  # Django's own incr reset it to 5 minutes
+
+
+def test_incr_of_a_missing_or_expired_key_raises_value_error():
+    with pytest.raises(ValueError):
+        cache.incr("never-set")
+    cache.set("gone", 1, timeout=60)
+    expire("gone")
+    with pytest.raises(ValueError):
+        cache.incr("gone")
+
+
+def test_the_table_is_culled_when_over_max_entries():
+    for n in range(400):
+        cache.set(f"key-{n}", n, timeout=60)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {TABLE}")  # noqa: S608 - a constant
+        assert cursor.fetchone()[0] < 400
+
+
+def cache_queries(queries) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if TABLE in q["sql"]]
+
+
+def test_a_readers_write_costs_the_cache_one_statement_per_limit_and_two_per_version(
+    article,  # noqa: F811 - the fixture imported above
+    settings,
+    django_capture_on_commit_callbacks,
+):
+    """A comment, a vote and a rating each hit at most two rate limits (each a first hit
+    here: one statement) and bump two page-cache versions (two statements each)."""
+    settings.PAGE_CACHE = True
+    author = Reader("198.51.100.30")
+    comment = author.comment(article, "On the harbour.")
+    writes = {
+        "comment": lambda reader: reader.comment(article, "Another view."),
+        "vote": lambda reader: reader.vote(comment["id"], 1),
+        "rating": lambda reader: reader.post(f"/api/v1/articles/{article.pk}/rating", {"stars": 4}),
+    }
+    for n, (name, write) in enumerate(writes.items()):
+        reader = Reader(f"203.0.113.{40 + n}")
+        reader.session()
+        with (
+            CaptureQueriesContext(connection) as queries,
+            django_capture_on_commit_callbacks(execute=True),  # the versions move on commit
+        ):
+            answer = write(reader)
+        assert getattr(answer, "status_code", 201) in (200, 201), name
+        # Django's own spent 12 on the two versions alone, and 5 more per limit.
+        assert len(cache_queries(queries)) <= 2 + 2 * 2, (name, cache_queries(queries))
