@@ -92,6 +92,9 @@ MIDDLEWARE = [
     "broadsheet.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # gzip for pages and API answers; pages the page cache keeps were compressed once,
+    # when stored (broadsheet/compression.py). Static files are whitenoise's own.
+    "broadsheet.compression.CompressionMiddleware",
     # Before sessions, CSRF and auth: a cached page for an anonymous reader skips them.
     "broadsheet.pagecache.AnonymousPageCacheMiddleware",
     # The database or the disk failed: 503 and Retry-After (broadsheet/outages.py);
