@@ -179,3 +179,22 @@ def test_a_stored_page_takes_any_nonce_without_compressing_again():
 def test_accept_encoding_is_read_with_its_weights(header, takes):
     request = RequestFactory().get("/", HTTP_ACCEPT_ENCODING=header)
     assert compression.accepts_gzip(request) is takes
+
+
+def test_streams_and_event_streams_are_never_compressed():
+    """A Server-Sent Events stream must reach the reader event by event: never gzipped,
+    even for a client that asks (whitenoise's file streams likewise)."""
+    from django.http import HttpResponse, StreamingHttpResponse
+
+    request = RequestFactory().get("/", HTTP_ACCEPT_ENCODING="gzip")
+    middleware = compression.CompressionMiddleware(lambda r: None)
+    events = StreamingHttpResponse(iter([b"data: one\n\n"] * 50), content_type="text/event-stream")
+    answered = middleware.process_response(request, events)
+    assert "Content-Encoding" not in answered
+    assert b"".join(answered.streaming_content) == b"data: one\n\n" * 50
+    buffered = HttpResponse(b"data: one\n\n" * 50, content_type="text/event-stream")
+    assert "Content-Encoding" not in middleware.process_response(request, buffered)
+    page = HttpResponse(b"<p>A page.</p>" * 50, content_type="text/html")
+    assert middleware.process_response(request, page)["Content-Encoding"] == "gzip"
+    picture = HttpResponse(b"\x89PNG" * 100, content_type="image/png")
+    assert "Content-Encoding" not in middleware.process_response(request, picture)
