@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test test-resilience install lock lint format chromium nginx screenshots bench bench-quick bench-cpu bench-pages bench-anchoring bench-related bench-discovery bench-spam bench-restart bench-migration worker clean
+.PHONY: run test test-resilience install lock lint format chromium nginx screenshots bench bench-quick bench-cpu bench-pages bench-compression bench-anchoring bench-related bench-discovery bench-spam bench-restart bench-migration worker clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -135,6 +135,10 @@ bench-cpu: install
 # Queries and server-side render time of each page on the demo newsroom.
 bench-pages: install
 	$(BIN)/python bench/pages.py
+
+# Bytes on the wire and server CPU per cached hit, plain and gzip (bench/compression.py).
+bench-compression: install
+	$(BIN)/python bench/compression.py
 
 # Share of passage anchors that land right after generated edits.
 bench-anchoring: install

@@ -48,7 +48,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
-from broadsheet import csp
+from broadsheet import compression, csp
 
 log = logging.getLogger(__name__)
 
@@ -291,8 +291,15 @@ class AnonymousPageCacheMiddleware:
                 if name not in (DEPENDS, UNLESS, "Content-Length", "Date")
             ]
             now = time.time()
+            nonce = getattr(request, "csp_nonce", "")
             entry = {
                 "content": response.content,
+                # Compressed once, here; every hit that takes gzip is served these bytes.
+                "gzip": (
+                    compression.stored_gzip(response.content, nonce)
+                    if compression.compressible(response)
+                    else None
+                ),
                 "status": response.status_code,
                 "headers": headers,
                 "depends": depends,
@@ -303,21 +310,30 @@ class AnonymousPageCacheMiddleware:
                 "kept": now + settings.PAGE_CACHE_SECONDS + settings.PAGE_CACHE_STALE_SECONDS,
                 "unless": response.get(UNLESS, "").split(),
                 # The scripts' nonce, replaced by each response's own when served.
-                "nonce": getattr(request, "csp_nonce", ""),
+                "nonce": nonce,
             }
             cache.set(
                 key, entry, timeout=settings.PAGE_CACHE_SECONDS + settings.PAGE_CACHE_STALE_SECONDS
             )
             local_entries.put(key, entry)
+            if entry["gzip"] and compression.accepts_gzip(request):
+                compression.serve_stored(response, entry["gzip"], nonce)
             return self._finish(response, cached=False)
         return self._finish(response, cached=None)
 
     @staticmethod
     def _served(entry: dict, request: HttpRequest) -> HttpResponse:
-        content = csp.reissue_nonce(entry["content"], entry.get("nonce", ""), request)
-        response = HttpResponse(content, status=entry["status"])
-        for name, value in entry["headers"]:
-            response[name] = value
+        stored_gzip = entry.get("gzip")
+        if stored_gzip and compression.accepts_gzip(request):
+            response = HttpResponse(status=entry["status"])
+            for name, value in entry["headers"]:
+                response[name] = value
+            compression.serve_stored(response, stored_gzip, getattr(request, "csp_nonce", ""))
+        else:
+            content = csp.reissue_nonce(entry["content"], entry.get("nonce", ""), request)
+            response = HttpResponse(content, status=entry["status"])
+            for name, value in entry["headers"]:
+                response[name] = value
         if entry.get("unless"):
             response[UNLESS] = " ".join(entry["unless"])
         return response

@@ -92,6 +92,9 @@ MIDDLEWARE = [
     "broadsheet.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # gzip for pages and API answers; pages the page cache keeps were compressed once,
+    # when stored (broadsheet/compression.py). Static files are whitenoise's own.
+    "broadsheet.compression.CompressionMiddleware",
     # Before sessions, CSRF and auth: a cached page for an anonymous reader skips them.
     "broadsheet.pagecache.AnonymousPageCacheMiddleware",
     # The database or the disk failed: 503 and Retry-After (broadsheet/outages.py);
@@ -199,6 +202,20 @@ else:
     raise ImproperlyConfigured(
         f"CACHE_BACKEND must be redis, database or locmem, not {CACHE_BACKEND!r}"
     )
+# Wagtail's image renditions get a cache of their own ("renditions" is the alias Wagtail
+# looks for): Wagtail writes back every rendition it read from the database or a
+# prefetch, so on the database cache each render of an article wrote to the database
+# (seven writes a page). With Redis they share Redis (other servers find them, and an
+# editor's change is seen by all); otherwise each process keeps its own in memory, which
+# is safe because a rendition's key names the picture's file hash and crop.
+if CACHE_BACKEND == "redis":
+    CACHES["renditions"] = {**CACHES["default"], "KEY_PREFIX": f"{_CACHE_PREFIX}:renditions"}
+else:
+    CACHES["renditions"] = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "renditions",
+        "OPTIONS": {"MAX_ENTRIES": 5_000},
+    }
 
 # Background tasks (the Django Tasks API; django-tasks on Django 5.2). "database" (the
 # default) stores them in the site's database for `broadsheet worker`; "immediate" runs

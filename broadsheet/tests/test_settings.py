@@ -75,6 +75,9 @@ def test_database_url_and_redis_url_choose_the_backends(settings_under):
     assert names["DATABASES"]["default"]["ENGINE"] == "django.db.backends.postgresql"
     assert names["CACHES"]["default"]["BACKEND"] == "broadsheet.redis_cache.FailOpenRedisCache"
     assert names["CACHES"]["default"]["LOCATION"] == "redis://cache.internal:6379/1"
+    # Wagtail's renditions share Redis under a prefix of their own (issue 19).
+    assert names["CACHES"]["renditions"]["BACKEND"] == names["CACHES"]["default"]["BACKEND"]
+    assert names["CACHES"]["renditions"]["KEY_PREFIX"].endswith(":renditions")
 
 
 def test_email_url_configures_smtp(settings_under):

@@ -3,6 +3,7 @@ ngx_cache_purge; `make test` installs both) keeps anonymous article pages, passe
 signed-in readers through, and drops a page when Wagtail's frontend cache purges it
 after its discussion changed, so a new comment shows at once there too."""
 
+import gzip
 import sys
 import urllib.request
 from pathlib import Path
@@ -49,6 +50,15 @@ def test_nginx_keeps_anonymous_pages_and_drops_them_when_purged(
         second, body = fetch(url)
         assert (first, second) == ("MISS", "HIT")
         assert "Quay talks" in body
+
+        # A browser asking for gzip gets the same copy, compressed by nginx (one copy per
+        # page, so the purge below reaches it).
+        gzipped = urllib.request.Request(url, headers={"Host": "localhost"})
+        gzipped.add_header("Accept-Encoding", "gzip, deflate, br")
+        with urllib.request.urlopen(gzipped, timeout=10) as response:
+            assert response.headers["X-Front-Cache"] == "HIT"
+            assert response.headers["Content-Encoding"] == "gzip"
+            assert "Quay talks" in gzip.decompress(response.read()).decode()
 
         # Signed-in readers and editors never get (or fill) the shared copy.
         assert fetch(url, cookie="sessionid=abc")[0] == "BYPASS"
