@@ -35,7 +35,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "30"))
-SIZES = (40, 300)
+# BENCH_SIZES=0,40,300 adds an article without comments: the rest of the page alone.
+SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "40,300").split(","))
 # The guest with held comments (their identity cookie; a bench-only value).
 VIEWER_TOKEN = "render-bench-viewer-token-0123456789abcdef"  # noqa: S105
 PROJECT = Path(__file__).resolve().parent.parent
@@ -129,6 +130,9 @@ def build_discussion(article, count: int, seed: int = 19) -> None:
     plain = article.plain_text() if hasattr(article, "plain_text") else article.title
     with transaction.atomic():
         Comment.objects.filter(page_id=article.pk).delete()
+        if not count:
+            Discussion.objects.filter(page_id=article.pk).delete()
+            return
         made: list[Comment] = []
         for n in range(count):
             parent = None
@@ -255,10 +259,17 @@ def _normalized(html: bytes) -> str:
     return text
 
 
-def _articles():
+def _articles() -> list:
+    """The demo articles the discussions go to, one per size: the same article for the
+    same size in every run (40 the first, 300 the second, none the third)."""
     from broadsheet.newsroom.models import ArticlePage
 
-    return list(ArticlePage.objects.live().order_by("path")[:2])
+    slots = [40, 300, 0]
+    slots += [size for size in SIZES if size not in slots]
+    live = list(ArticlePage.objects.live().order_by("path")[: len(slots)])
+    if len(live) < len(slots):
+        return []
+    return [live[slots.index(size)] for size in SIZES]
 
 
 def main() -> None:
@@ -273,20 +284,19 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     articles = _articles()
-    if len(articles) < 2:
+    if not articles:
         call_command("seed_demo", verbosity=0)
         articles = _articles()
     for article, size in zip(articles, SIZES, strict=True):
-        if Comment.objects.filter(page_id=article.pk).count() != size + 3:
+        if Comment.objects.filter(page_id=article.pk).count() != (size + 3 if size else 0):
             build_discussion(article, size)
 
     anonymous = Client()
     results = {}
     for article, size in zip(articles, SIZES, strict=True):
         results[size] = cpu_per_request(anonymous, article.url)
-    slope = (results[SIZES[1]]["median_ms"] - results[SIZES[0]]["median_ms"]) / (
-        SIZES[1] - SIZES[0]
-    )
+    few, many = SIZES[-2], SIZES[-1]
+    slope = (results[many]["median_ms"] - results[few]["median_ms"]) / (many - few)
     print(f"| comments | CPU ms/request (median) | mean | queries |  ({ROUNDS} rounds)")
     print("|---:|---:|---:|---:|")
     for size, row in results.items():
@@ -299,7 +309,7 @@ def main() -> None:
         viewer = Client()
         viewer.cookies[READER_COOKIE] = VIEWER_TOKEN
         response = anonymous.get("/")  # any response, to sign the own-pages cookie
-        pagecache.remember_own_page(response.wsgi_request, response, articles[1].pk)
+        pagecache.remember_own_page(response.wsgi_request, response, articles[-1].pk)
         viewer.cookies[pagecache.OWN_PAGES_COOKIE] = response.cookies[
             pagecache.OWN_PAGES_COOKIE
         ].value
