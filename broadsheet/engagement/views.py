@@ -24,6 +24,7 @@ from wagtail.models import Page
 
 from broadsheet import pagecache
 from broadsheet.engagement import selectors, services
+from broadsheet.engagement.comment_html import render_comment_html, render_votes_html
 from broadsheet.engagement.identity import (
     forget_guest_details,
     reader_for,
@@ -332,14 +333,11 @@ def vote(request: HttpRequest, comment_id: int) -> HttpResponse:
     except services.CommentError as error:
         if request.htmx:  # the votes again, with why, in place
             mine = selectors.my_votes(reader, comment.page_id).get(comment.pk, 0)
-            context = {"comment": comment, "mine": mine, "error": error.message}
-            return TemplateResponse(request, "engagement/votes.html", context)
+            return HttpResponse(render_votes_html(comment, mine, error.message))
         return _refused(request, error, comment.page)
     if request.htmx:
         comment.score, comment.upvotes, comment.downvotes = result.score, result.up, result.down
-        response = TemplateResponse(
-            request, "engagement/votes.html", {"comment": comment, "mine": result.mine}
-        )
+        response = HttpResponse(render_votes_html(comment, result.mine))
     else:
         response = _back_to(comment)
     return remember_reader(response, reader)
@@ -425,11 +423,7 @@ def _comment_fragment(request, comment: Comment, reader=None) -> HttpResponse:
     if node is None:
         return HttpResponse("")
     selectors.mark_own([node], reader)
-    return TemplateResponse(
-        request,
-        "engagement/comment.html",
-        {"comment": node, "page_id": comment.page_id, "comments_open": True},
-    )
+    return HttpResponse(render_comment_html(node, page_id=comment.page_id, comments_open=True))
 
 
 def _rating_context(page, reader=None) -> dict:

@@ -1,28 +1,35 @@
 from django import template
 from django.conf import settings
-from django.urls import get_script_prefix, get_urlconf, reverse
 
-from broadsheet.engagement import rendering, selectors, services
+from broadsheet.engagement import comment_html, rendering, selectors, services
 from broadsheet.engagement.identity import personal_reader
 from broadsheet.reader_input import page_number
 
 register = template.Library()
 
 
-_SENTINEL = "2147480011"  # an id no URL has by chance: replaced by the real one
-_ID_URLS: dict[tuple, list[str]] = {}
+@register.simple_tag(takes_context=True)
+def comment_list(context, comments, comments_open=None) -> str:
+    """`{% comment_list thread.comments %}`: arranged comments with their replies, as
+    list items (comment_html.render_thread), for the `page_id` in the context; reply
+    links while `comments_open` (the context's, unless given)."""
+    if comments_open is None:
+        comments_open = context.get("comments_open", False)
+    return comment_html.render_thread(
+        comments, page_id=context.get("page_id"), comments_open=bool(comments_open)
+    )
 
 
-@register.simple_tag
-def id_url(name: str, pk) -> str:
-    """The URL `name` takes with one id, as {% url name pk %} gives it, reversed once per
-    process: a page of comments asks for nine URLs per comment, and reverse() was the
-    costliest part of rendering it."""
-    key = (name, get_script_prefix(), get_urlconf())
-    parts = _ID_URLS.get(key)
-    if parts is None:
-        parts = _ID_URLS[key] = reverse(name, args=[_SENTINEL]).split(_SENTINEL)
-    return str(int(pk)).join(parts)
+@register.simple_tag(takes_context=True)
+def comment_item(context, comment) -> str:
+    """`{% comment_item comment %}`: one comment and its replies
+    (comment_html.render_comment_html), `fresh` if the context says it was just posted."""
+    return comment_html.render_comment_html(
+        comment,
+        page_id=context.get("page_id"),
+        comments_open=bool(context.get("comments_open", False)),
+        fresh=bool(context.get("fresh", False)),
+    )
 
 
 @register.inclusion_tag("engagement/slot.html", takes_context=True)
