@@ -119,6 +119,7 @@ def thread_fragment(request: HttpRequest, page_id: int) -> HttpResponse:
         page.pk, request.GET.get("sort", ""), _int(request.GET.get("page")) or 1, reader
     )
     selectors.mark_own(thread.comments, reader)
+    selectors.mark_voice(thread.comments, page)
     template = (
         "engagement/thread_page.html" if request.GET.get("more") else "engagement/thread.html"
     )
@@ -238,6 +239,7 @@ def _posted_fragment(request, page, comment, parent_id, notify_notice) -> HttpRe
     comment.level = min(comment.depth + 1, _max_level())
     comment.replies = []
     comment.mine = True  # no vote buttons on one's own comment
+    selectors.mark_voice([comment], page)  # an author's answer has its badge at once
     held = comment.status == Comment.Status.PENDING
     context = {
         **_form_context(request, page),
@@ -424,6 +426,7 @@ def _comment_fragment(request, comment: Comment, reader=None) -> HttpResponse:
     if node is None:
         return HttpResponse("")
     selectors.mark_own([node], reader)
+    selectors.mark_voice([node], Page.objects.get(pk=comment.page_id))
     return TemplateResponse(
         request,
         "engagement/comment.html",
