@@ -187,9 +187,12 @@ def thread_page(
     if pinned_id and items and items[0].pk == pinned_id:
         if items[0].status == Comment.Status.APPROVED:
             items[0].pinned = True
-            count += 1
         else:  # unpinned as it left the thread; never shown as a pin meanwhile
             items.pop(0)
+    if pinned_id:
+        # Counted on every page alike: a pin is cleared as its comment leaves the thread
+        # (services._unpin), so a pinned comment is an approved one.
+        count += 1
     replies = _replies([c.pk for c in items], reader)
     return ThreadPage(
         comments=arrange(items, replies, settings.COMMENTS_MAX_DEPTH),

@@ -151,17 +151,19 @@ def test_a_removed_comment_is_no_longer_pinned(story, editor):
 def test_the_pinned_thread_comes_first_on_page_one_in_every_order(story, editor, settings):
     settings.COMMENTS_PAGE_SIZE = 2
     oldest = say(story, guest("ana"), "Oldest.")
-    say(story, guest("bob"), "Middle.")
-    say(story, guest("kim"), "Newest.")
+    for name in ("bob", "kim", "lea"):
+        say(story, guest(name), f"By {name}.")
     moderation.pin(moderator=editor, comment_id=oldest.pk)
     reader = Reader()
     for sort in ("newest", "oldest", "top", "hot"):
         first = reader.thread(story, sort=sort)
         assert first["results"][0]["id"] == oldest.pk and first["results"][0]["pinned"]
-        assert first["count"] == 3
         second = reader.thread(story, sort=sort, page=2)
+        assert first["count"] == second["count"] == 4
+        assert first["pages"] == second["pages"] == 2
         seen = [c["id"] for c in first["results"] + second["results"]]
-        assert sorted(seen) == sorted(set(seen)) and len(seen) == 3  # each once
+        assert sorted(seen) == sorted(set(seen)) and len(seen) == 4  # each once, pin first
+        assert not any(c["pinned"] for c in second["results"])
 
 
 def test_badges_are_earned_by_account_never_by_name(story, correspondent, editor, plain_reader):

@@ -26,6 +26,17 @@ def guest(name: str) -> Reader:
     return Reader(user=None, guest_key=keyed_hash("reader", name), ip_hash=name)
 
 
+def say(article, reader: Reader, body: str, name: str):
+    return services.post_comment(
+        page_id=article.pk,
+        reader=reader,
+        body=body,
+        author_name=name,
+        author_email=f"{name.lower()}@example.org",
+        consent=True,
+    )
+
+
 def test_a_moderator_picks_and_pins_and_a_reader_sees_the_strip_the_pin_and_the_badge(
     site_server, chromium, settings, page_cache_on
 ):
@@ -41,36 +52,15 @@ def test_a_moderator_picks_and_pins_and_a_reader_sees_the_strip_the_pin_and_the_
     )
     moderator = User.objects.create_user("mona", "mona@example.org", "a long pass phrase")
     moderator.groups.add(Group.objects.get(name="Moderators"))
-    question = services.post_comment(
-        page_id=article.pk,
-        reader=guest("ana"),
-        body="Is the northern road open again?",
-        author_name="Ana",
-        author_email="ana@example.org",
-        consent=True,
-    )
+    question = say(article, guest("ana"), "Is the northern road open again?", "Ana")
     answer = services.post_comment(
         page_id=article.pk,
         reader=Reader(user=lina, guest_key="", ip_hash="lina"),
         body="Reporter here: yes, since this morning.",
         parent_id=question.pk,
     )
-    impostor = services.post_comment(
-        page_id=article.pk,
-        reader=guest("eve"),
-        body="I am the reporter, trust me.",
-        author_name="lina",
-        author_email="eve@example.org",
-        consent=True,
-    )
-    correction = services.post_comment(
-        page_id=article.pk,
-        reader=guest("kim"),
-        body="The map shows the wrong bridge.",
-        author_name="Kim",
-        author_email="kim@example.org",
-        consent=True,
-    )
+    impostor = say(article, guest("eve"), "I am the reporter, trust me.", "lina")
+    correction = say(article, guest("kim"), "The map shows the wrong bridge.", "Kim")
     url = f"{site_server}/world/battle/"
     problems: list[str] = []
 
