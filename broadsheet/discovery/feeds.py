@@ -194,7 +194,10 @@ class TagFeed(ArticleFeed):
 
 
 class CommentsFeed(TextTitles, Feed):
-    """An article's newest approved comments."""
+    """An article's newest approved comments, and its editors' picks however old, newest
+    first: a pick is marked with the category "Editors' pick" (the pin with "Pinned"),
+    and an author's or staff member's comment says so in its title, as the page's
+    badges do (earned by account, see engagement's mark_voice)."""
 
     feed_type = Rss
 
@@ -215,10 +218,22 @@ class CommentsFeed(TextTitles, Feed):
         return self.title(obj)
 
     def items(self, obj):
-        return engagement.latest_comments_on(obj.pk, ITEMS)
+        latest = engagement.latest_comments_on(obj.pk, ITEMS)
+        shown = {comment.pk for comment in latest}
+        picks = [c for c in engagement.picks(obj.pk) if c.pk not in shown]
+        for pick in picks:
+            pick.page = obj  # as latest_comments_on's select_related gives it
+        items = sorted([*latest, *picks], key=lambda c: (c.created_at, c.pk), reverse=True)
+        engagement.mark_voice(items, obj)
+        return items
 
     def item_title_text(self, item) -> str:
-        return f"{item.author_name} on “{item.page.title}”"
+        badge = f" ({item.badge_label})" if item.badge else ""
+        return f"{item.author_name}{badge} on “{item.page.title}”"
+
+    def item_categories(self, item) -> list[str]:
+        marks = ((item.picked, "Editors' pick"), (item.pinned, "Pinned"))
+        return [label for on, label in marks if on]
 
     def item_link(self, item):
         return f"{item.page.get_full_url(self.request)}#comment-{item.pk}"

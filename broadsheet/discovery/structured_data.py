@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from broadsheet.engagement import selectors as engagement
+from broadsheet.engagement.rendering import excerpt
 from broadsheet.newsroom import selectors as newsroom
 from broadsheet.newsroom.models import ArticlePage, Author, SectionPage
 from broadsheet.newsroom.structured_data import (
@@ -37,6 +38,9 @@ def article(article: ArticlePage, request: HttpRequest) -> dict[str, Any]:
         trail.append((article.section.title, article.section.get_full_url(request)))
     trail.append((article.title, data["url"]))
     data["mainEntityOfPage"]["breadcrumb"] = breadcrumbs(request, trail)
+    picked = picked_comments(article, data["url"])
+    if picked:
+        data["comment"] = picked
     corrections = list(article.corrections.all())
     if corrections:
         data["correction"] = [
@@ -48,6 +52,35 @@ def article(article: ArticlePage, request: HttpRequest) -> dict[str, Any]:
             for correction in corrections
         ]
     return data
+
+
+PICKED_TEXT = 2000  # characters of a picked comment's text in the JSON-LD
+
+
+def picked_comments(article: ArticlePage, url: str) -> list[dict[str, Any]]:
+    """The article's `comment` list: the comments its editors picked (the same as the
+    strip above the thread), not whatever was posted last. Their authors' badges are
+    earned by account (see engagement's mark_voice), so a Person named like the article's
+    author is never presented as them."""
+    picks = engagement.picks(article.pk)
+    engagement.mark_voice(picks, article)
+    found = []
+    for comment in picks:
+        author: dict[str, Any] = {"@type": "Person", "name": comment.author_name}
+        if comment.badge:  # "Author" or "Staff", as the page's badge says
+            author["jobTitle"] = comment.badge_label
+        found.append(
+            {
+                "@type": "Comment",
+                "url": f"{url}#comment-{comment.pk}",
+                "text": excerpt(comment.body_html, PICKED_TEXT),
+                "dateCreated": comment.created_at.isoformat(),
+                "author": author,
+                "upvoteCount": comment.upvotes,
+                "downvoteCount": comment.downvotes,
+            }
+        )
+    return found
 
 
 def _item_list(request, articles) -> dict[str, Any]:

@@ -108,6 +108,12 @@ class CommentOut(Schema):
     up: int
     down: int
     status: str
+    picked: bool = Field(description="An editor's pick (also listed in `picks`).")
+    pinned: bool = Field(description="Pinned to the top of the article's thread.")
+    badge: Literal["", "author", "staff"] = Field(
+        description="Earned by the account that wrote it: the article's author, or the "
+        "newsroom's staff; empty for everyone else (a name proves nothing)."
+    )
     replies: list["CommentOut"]
 
 
@@ -115,7 +121,15 @@ class CommentPage(Schema):
     count: int
     page: int
     pages: int
-    results: list[CommentOut]
+    picks: list[CommentOut] = Field(
+        [],
+        description="Picked by the editors: the article's picks, latest pick first, without "
+        "their replies (they are in results too, where they are in the thread).",
+    )
+    results: list[CommentOut] = Field(
+        description="The thread pinned to the top of the article comes first on page 1, "
+        "whatever the sort."
+    )
     earlier: list[CommentOut] = Field(
         [],
         description="Comments on a passage that a correction removed, with their replies: "
@@ -144,7 +158,10 @@ def _serialize(comment: Comment) -> dict:
         "up": comment.upvotes,
         "down": comment.downvotes,
         "status": comment.status,
-        "replies": [_serialize(reply) for reply in comment.replies],
+        "picked": comment.picked and not removed,
+        "pinned": comment.pinned,
+        "badge": "" if removed else comment.badge,
+        "replies": [_serialize(reply) for reply in getattr(comment, "replies", [])],
     }
 
 
@@ -166,6 +183,9 @@ def list_comments(
     page = _commentable_page(article_id)
     reader = reader_for(request)
     thread = selectors.thread_page(page.pk, query.sort, query.page, reader)
+    earlier = selectors.earlier_version_comments(page.pk, reader)
+    picks = selectors.picks(page.pk)
+    selectors.mark_voice([*thread.comments, *earlier, *picks], page)
     if reader.user is None and not reader.guest_key:
         # The same for every reader without an identity: kept by the page cache until
         # the discussion changes. A guest's own held comments make theirs personal.
@@ -174,10 +194,9 @@ def list_comments(
         "count": thread.count,
         "page": thread.page,
         "pages": thread.pages,
+        "picks": [_serialize(comment) for comment in picks],
         "results": [_serialize(comment) for comment in thread.comments],
-        "earlier": [
-            _serialize(comment) for comment in selectors.earlier_version_comments(page.pk, reader)
-        ],
+        "earlier": [_serialize(comment) for comment in earlier],
     }
 
 
@@ -298,6 +317,7 @@ def edit_comment(request: HttpRequest, comment_id: Id, payload: EditIn):
     except services.CommentError as error:
         _raise(error)
     comment.replies = []
+    selectors.mark_voice([comment], comment.page)
     return _serialize(comment)
 
 

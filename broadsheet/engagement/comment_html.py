@@ -130,6 +130,23 @@ def _dates(moment: datetime, render: _Render) -> tuple[str, str]:
     return moment.isoformat(), shown
 
 
+def _voice(comment, pinned: bool, picked: bool) -> str:
+    """What the newsroom says of a comment (selectors.mark_voice): the badge its author's
+    account earns on this article, and whether it is pinned or an editors' pick."""
+    badge = getattr(comment, "badge", "")
+    return (
+        "      "
+        + (
+            f'<span class="comment-badge is-{escape(badge)}">{escape(comment.badge_label)}</span>'
+            if badge
+            else ""
+        )
+        + ('<span class="comment-pinned">Pinned</span>' if pinned else "")
+        + ('<span class="comment-picked">Editors\' pick</span>' if picked else "")
+        + "\n"
+    )
+
+
 def _open(comment, fresh: bool, comments_open: bool, render: _Render) -> str:
     """A comment's HTML up to where its replies go."""
     pk = str(int(comment.pk))
@@ -139,6 +156,12 @@ def _open(comment, fresh: bool, comments_open: bool, render: _Render) -> str:
         classes += " is-pending"
     if fresh:
         classes += " is-fresh"
+    pinned = getattr(comment, "pinned", False)
+    picked = getattr(comment, "picked", False)
+    if pinned:
+        classes += " is-pinned"
+    if picked:
+        classes += " is-picked"
     head = f'\n<li id="comment-{pk}" class="{classes}">\n'
     if status == REMOVED:
         body = (
@@ -180,7 +203,8 @@ def _open(comment, fresh: bool, comments_open: bool, render: _Render) -> str:
             f'  <article class="comment-body" aria-labelledby="comment-{pk}-author">\n'
             '    <header class="comment-meta">\n'
             f'      <span id="comment-{pk}-author" class="comment-author">{author}</span>\n'
-            f'      <a class="comment-time" href="#comment-{pk}"><time datetime="{iso}">'
+            + _voice(comment, pinned, picked)
+            + f'      <a class="comment-time" href="#comment-{pk}"><time datetime="{iso}">'
             f"{shown}</time></a>\n"
             "      "
             + ('<span class="comment-edited">edited</span>' if comment.edited_at else "")

@@ -74,6 +74,14 @@ class Comment(models.Model):
     imported_upvotes = models.PositiveIntegerField(default=0)
     imported_downvotes = models.PositiveIntegerField(default=0)
 
+    # An editor's pick: shown in the "Picked by the editors" strip above the thread, in
+    # the API and as the article's JSON-LD comments. Set and undone only through
+    # moderation.services.pick (which checks the moderator's permission).
+    picked_at = models.DateTimeField(null=True, blank=True)
+    picked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
     # The reason a comment withdrawn by its own author carries (any other removal was a
     # moderator's, which its author is told about).
     DELETED_BY_AUTHOR = "Deleted by its author."
@@ -81,6 +89,11 @@ class Comment(models.Model):
     # Set on the comments of a page rendered for one reader (selectors.mark_own): their
     # own comments get no vote buttons. False on every page shared by all readers.
     mine = False
+    # Set by selectors.mark_voice on the comments a page or the API shows: the comment
+    # pinned to the top of its article's thread, and the badge its author's account
+    # earns on this article ("author" or "staff"; "" for everyone else).
+    pinned = False
+    badge = ""
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -111,6 +124,12 @@ class Comment(models.Model):
             models.Index(Lower("guest_email"), name="comment_guest_email"),
             models.Index(fields=["thread", "created_at"], name="comment_thread_by_date"),
             models.Index(fields=["status", "created_at"], name="comment_status_by_date"),
+            # An article's picks (the strip, the JSON-LD): few rows, found without a scan.
+            models.Index(
+                fields=["page", "picked_at"],
+                name="comment_picks",
+                condition=Q(picked_at__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -147,6 +166,19 @@ class Comment(models.Model):
     def is_visible(self) -> bool:
         return self.status == self.Status.APPROVED
 
+    @property
+    def picked(self) -> bool:
+        return self.picked_at is not None
+
+    @property
+    def badge_label(self) -> str:
+        return BADGES.get(self.badge, "")
+
+
+# What a comment's author badge says. Earned by the account that wrote the comment, never
+# by the name it shows (see selectors.mark_voice).
+BADGES = {"author": "Author", "staff": "Staff"}
+
 
 class Vote(models.Model):
     """One reader's +1 or -1 on a comment; withdrawing deletes the row."""
@@ -177,6 +209,12 @@ class Discussion(models.Model):
     )
     comment_count = models.PositiveIntegerField(default=0)
     last_comment_at = models.DateTimeField(null=True, blank=True)
+    # The one comment pinned to the top of the page's thread (a correction, an author's
+    # answer): one per page by construction, and read with the counts the thread reads
+    # anyway, so pinning costs a page of threads no query.
+    pinned = models.OneToOneField(
+        Comment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"{self.comment_count} comments on page {self.page_id}"

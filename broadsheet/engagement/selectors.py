@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from wagtail.models import Page
@@ -147,10 +149,14 @@ def _find(nodes: list[Comment], pk: int) -> Comment | None:
 def thread_page(
     page_id: int, sort: str = DEFAULT_SORT, page: int = 1, reader: Reader | None = None
 ) -> ThreadPage:
-    """One page of top-level threads with all their replies, in five queries."""
+    """One page of top-level threads with all their replies, in five queries. The thread
+    pinned to the top of the article (Discussion.pinned) comes first on the first page
+    in every order, marked `pinned`, and nowhere else."""
     if sort not in SORTS:
         sort = DEFAULT_SORT
     size = settings.COMMENTS_PAGE_SIZE
+    discussion = Discussion.objects.filter(page_id=page_id).first()
+    pinned_id = discussion.pinned_id if discussion else None
     top = (
         Comment.objects.filter(page_id=page_id, parent__isnull=True)
         .filter(_shown(reader) & ~Q(status=Comment.Status.REMOVED, reply_count=0))
@@ -159,6 +165,8 @@ def thread_page(
         # few anchors, so the count and the page of ids stay one query each.
         .exclude(pk__in=_orphaned(page_id))
     )
+    if pinned_id:
+        top = top.exclude(pk=pinned_id)
     count = top.count()
     pages = max(1, math.ceil(count / size))
     page = max(1, page)
@@ -172,10 +180,20 @@ def thread_page(
         if page <= pages
         else []
     )
+    if pinned_id and page == 1:
+        ids.insert(0, pinned_id)
     rows = Comment.objects.select_related("user", "annotation").in_bulk(ids) if ids else {}
     items = [rows[pk] for pk in ids if pk in rows]
+    if pinned_id and items and items[0].pk == pinned_id:
+        if items[0].status == Comment.Status.APPROVED:
+            items[0].pinned = True
+        else:  # unpinned as it left the thread; never shown as a pin meanwhile
+            items.pop(0)
+    if pinned_id:
+        # Counted on every page alike: a pin is cleared as its comment leaves the thread
+        # (services._unpin), so a pinned comment is an approved one.
+        count += 1
     replies = _replies([c.pk for c in items], reader)
-    discussion = Discussion.objects.filter(page_id=page_id).first()
     return ThreadPage(
         comments=arrange(items, replies, settings.COMMENTS_MAX_DEPTH),
         count=count,
@@ -341,3 +359,72 @@ def mark_own(comments: Iterable[Comment], reader: Reader | None) -> bool:
         found = found or comment.mine
         stack.extend(getattr(comment, "replies", ()))
     return found
+
+
+PICKS_SHOWN = 10
+
+
+def picks(page_id: int, limit: int = PICKS_SHOWN) -> list[Comment]:
+    """An article's editors' picks that readers may see, the latest pick first (the
+    strip above the thread, the API, the JSON-LD): one query on the picks index."""
+    return list(
+        Comment.objects.filter(
+            page_id=page_id, picked_at__isnull=False, status=Comment.Status.APPROVED
+        )
+        .select_related("user", "annotation")
+        .order_by("-picked_at", "-id")[:limit]
+    )
+
+
+def _staff_accounts(user_ids: set[int]) -> set[int]:
+    """Which of these accounts belong to the newsroom: active, and a superuser, Django
+    staff, or allowed into the Wagtail admin (by a group or their own permission). One
+    query."""
+    if not user_ids:
+        return set()
+    admin = Q(codename="access_admin", content_type__app_label="wagtailadmin")
+    allowed = Permission.objects.filter(admin)
+    return set(
+        get_user_model()
+        .objects.filter(pk__in=user_ids, is_active=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(is_staff=True)
+            | Q(groups__permissions__in=allowed)
+            | Q(user_permissions__in=allowed)
+        )
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
+def mark_voice(comments: Iterable[Comment], page: Page) -> None:
+    """Mark what the newsroom says about these comments (replies included) on this page:
+    `pinned` on the one pinned to the top of its thread, and the `badge` its author's
+    account earns here: "author" when the account signs the article (the page type says
+    which accounts, by `author_account_ids()`: articles name their bylines' accounts),
+    "staff" for the newsroom's other accounts. By account only: a guest typing an
+    author's name gets nothing. At most two queries (the pin, which accounts are staff)
+    beyond what the page has loaded; walks with a stack, as readers choose how deep
+    threads go."""
+    stack = list(comments)
+    found: list[Comment] = []
+    while stack:
+        comment = stack.pop()
+        found.append(comment)
+        stack.extend(getattr(comment, "replies", ()))
+    if not found:
+        return
+    pinned_id = (
+        Discussion.objects.filter(page_id=page.pk).values_list("pinned_id", flat=True).first()
+    )
+    user_ids = {c.user_id for c in found if c.user_id}
+    accounts = getattr(page.specific, "author_account_ids", None) if user_ids else None
+    authors = accounts() if callable(accounts) else set()
+    staff = _staff_accounts(user_ids - authors)
+    for comment in found:
+        comment.pinned = comment.pk == pinned_id
+        if comment.user_id in authors:
+            comment.badge = "author"
+        elif comment.user_id in staff:
+            comment.badge = "staff"

@@ -224,6 +224,12 @@ def _count_approved(comment: Comment, delta: int) -> None:
         Comment.objects.filter(pk=comment.thread_id).update(reply_count=F("reply_count") + delta)
 
 
+def _unpin(comment: Comment) -> None:
+    """A comment leaving the thread (removed, spam, held again) leaves the top of it
+    too: a pin never outlives what it pins. (A pick stays, shown only while approved.)"""
+    Discussion.objects.filter(pinned_id=comment.pk).update(pinned=None)
+
+
 def post_comment(
     *,
     page_id: int,
@@ -371,9 +377,60 @@ def set_status(comment_id: int, status: str, reason: str = "") -> Comment:
     comment.save(update_fields=["status", "status_reason"])
     if old == Comment.Status.APPROVED:
         _count_approved(comment, -1)
+        _unpin(comment)
     elif status == Comment.Status.APPROVED:
         _count_approved(comment, +1)
         announce_approved(comment, was_held=old == Comment.Status.PENDING)
+    announce_changed(comment.page_id)
+    return comment
+
+
+@transaction.atomic
+def set_pick(comment_id: int, picked: bool, by=None) -> Comment:
+    """Make a comment an editor's pick, or undo it: the engagement side of
+    moderation.services.pick, which checks the moderator's permission first. Only an
+    approved comment can be picked (400 otherwise, nothing changed); undoing works
+    whatever its status. Picking twice keeps the first pick's time. The article's page
+    cache moves on commit, as for any change to its discussion."""
+    comment = Comment.objects.select_for_update().filter(pk=comment_id).first()
+    if comment is None:
+        raise NotFound({"comment": "No such comment."})
+    if picked and comment.status != Comment.Status.APPROVED:
+        raise CommentError({"comment": "Only a published comment can be an editor's pick."})
+    if picked == comment.picked:
+        return comment
+    comment.picked_at = timezone.now() if picked else None
+    comment.picked_by = by if picked else None
+    comment.save(update_fields=["picked_at", "picked_by"])
+    announce_changed(comment.page_id)
+    return comment
+
+
+@transaction.atomic
+def set_pin(comment_id: int, pinned: bool) -> Comment:
+    """Pin a comment to the top of its article's thread, or unpin it: the engagement side
+    of moderation.services.pin, which checks the moderator's permission first. One pin
+    per article (Discussion.pinned): pinning another replaces it. Only an approved
+    top-level comment can be pinned (a reply shows under what it answers); unpinning a
+    comment that is not pinned changes nothing."""
+    comment = Comment.objects.filter(pk=comment_id).first()
+    if comment is None:
+        raise NotFound({"comment": "No such comment."})
+    if pinned and comment.status != Comment.Status.APPROVED:
+        raise CommentError({"comment": "Only a published comment can be pinned."})
+    if pinned and comment.parent_id is not None:
+        raise CommentError(
+            {"comment": "Only a comment that starts a thread can be pinned; pick a reply instead."}
+        )
+    Discussion.objects.get_or_create(page_id=comment.page_id)
+    discussion = Discussion.objects.select_for_update().get(page_id=comment.page_id)
+    if pinned and discussion.pinned_id != comment.pk:
+        discussion.pinned = comment
+    elif not pinned and discussion.pinned_id == comment.pk:
+        discussion.pinned = None
+    else:
+        return comment
+    discussion.save(update_fields=["pinned"])
     announce_changed(comment.page_id)
     return comment
 
@@ -601,6 +658,7 @@ def delete_comment(*, comment_id: int, reader: Reader) -> Comment:
     comment.save(update_fields=["status", "status_reason"])
     if was_approved:
         _count_approved(comment, -1)
+        _unpin(comment)
     announce_changed(comment.page_id)
     return comment
 

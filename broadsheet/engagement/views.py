@@ -117,6 +117,7 @@ def thread_fragment(request: HttpRequest, page_id: int) -> HttpResponse:
     reader = reader_for(request)
     thread = selectors.thread_page(page.pk, request.GET.get("sort", ""), number, reader)
     selectors.mark_own(thread.comments, reader)
+    selectors.mark_voice(thread.comments, page)
     template = (
         "engagement/thread_page.html" if request.GET.get("more") else "engagement/thread.html"
     )
@@ -239,6 +240,7 @@ def _posted_fragment(request, page, comment, parent_id, notify_notice) -> HttpRe
     comment.level = min(comment.depth + 1, _max_level())
     comment.replies = []
     comment.mine = True  # no vote buttons on one's own comment
+    selectors.mark_voice([comment], page)  # an author's answer has its badge at once
     held = comment.status == Comment.Status.PENDING
     context = {
         **_form_context(request, page),
@@ -423,6 +425,7 @@ def _comment_fragment(request, comment: Comment, reader=None) -> HttpResponse:
     if node is None:
         return HttpResponse("")
     selectors.mark_own([node], reader)
+    selectors.mark_voice([node], Page.objects.get(pk=comment.page_id))
     return HttpResponse(render_comment_html(node, page_id=comment.page_id, comments_open=True))
 
 

@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from wagtail.models import Page
 
-from broadsheet.engagement.models import Comment
+from broadsheet.engagement.models import Comment, Discussion
 from broadsheet.moderation import services, spam
 from broadsheet.moderation.models import Ban, ModerationAction, Report
 from broadsheet.reader_input import single_line, whole_number
@@ -24,7 +24,12 @@ TABS = {
     "held": "Held",
     "reported": "Reported",
     "spam": "Spam",
+    "published": "Published",
+    "picked": "Picked and pinned",
 }
+# Published comments are where the newsroom's voice is given (picks and the pin),
+# newest first; the queue's own tabs list the oldest first.
+VOICE_TABS = {"published", "picked"}
 OLDEST_DAYS = 36_500  # "older than" a century: every comment; more is ignored
 ACTIONS = {
     "approve": "Approve",
@@ -33,6 +38,23 @@ ACTIONS = {
     "ban": "Ban author",
     "dismiss": "Dismiss reports",
 }
+VOICE_ACTIONS = {
+    "pick": "Pick",
+    "unpick": "Undo pick",
+    "pin": "Pin to top",
+    "unpin": "Unpin",
+    "remove": "Remove",
+    "spam": "Mark as spam",
+    "ban": "Ban author",
+}
+
+
+def _row_actions(comment, pinned: bool) -> dict[str, str]:
+    """A published comment's own buttons: the pick and pin it can take or undo."""
+    shown = dict(VOICE_ACTIONS)
+    del shown["unpick" if not comment.picked else "pick"]
+    del shown["unpin" if not pinned else "pin"]
+    return shown
 
 
 def _moderator(request: HttpRequest):
@@ -51,6 +73,11 @@ def queue_filter(params) -> tuple[dict, Q]:
     reports = Report.objects.filter(comment=OuterRef("pk"))
     if tab == "spam":
         q = Q(status=Comment.Status.SPAM)
+    elif tab == "published":
+        q = Q(status=Comment.Status.APPROVED)
+    elif tab == "picked":
+        pinned = Discussion.objects.filter(pinned_id=OuterRef("pk"))
+        q = Q(status=Comment.Status.APPROVED) & (Q(picked_at__isnull=False) | Q(Exists(pinned)))
     elif tab == "reported":
         q = Q(status=Comment.Status.PENDING, status_reason__startswith=services.REPORTED) | Q(
             Exists(reports.filter(resolved_at__isnull=True)), status=Comment.Status.APPROVED
@@ -95,16 +122,37 @@ def queue(request: HttpRequest) -> HttpResponse:
                 to_attr="open_reports",
             )
         )
-        .order_by("created_at", "pk")
+        .order_by(
+            *(("-created_at", "-pk") if chosen["tab"] in VOICE_TABS else ("created_at", "pk"))
+        )
     )
     # Wagtail's pagination links say ?p=N (and keep the filters); ?page=N is read too.
     page_obj = Paginator(comments, 50).get_page(request.GET.get("p") or request.GET.get("page"))
     score_of = spam.scorer()  # the stored filter is read once, not once per row
+    voice = chosen["tab"] in VOICE_TABS
+    pinned = (
+        set(
+            Discussion.objects.filter(
+                pinned_id__in=[c.pk for c in page_obj.object_list]
+            ).values_list("pinned_id", flat=True)
+        )
+        if voice
+        else set()
+    )
     rows = []
     for comment in page_obj.object_list:
         score, evidence = score_of(comment.body)
         reasons = list(dict.fromkeys(report.reason for report in comment.open_reports))
-        rows.append({"comment": comment, "score": score, "evidence": evidence, "reasons": reasons})
+        rows.append(
+            {
+                "comment": comment,
+                "score": score,
+                "evidence": evidence,
+                "reasons": reasons,
+                "pinned": comment.pk in pinned,
+                "actions": _row_actions(comment, comment.pk in pinned) if voice else ACTIONS,
+            }
+        )
     counts = {tab: Comment.objects.filter(queue_filter({"tab": tab})[1]).count() for tab in TABS}
     sections = Page.objects.filter(depth=3).live().order_by("title")
     # The headlines a moderator can pick from while typing: articles with comments in
@@ -126,7 +174,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "headlines": list(headlines),
             "chosen": chosen,
             "tabs": [(key, label, counts[key]) for key, label in TABS.items()],
-            "actions": ACTIONS,
+            "actions": VOICE_ACTIONS if voice else ACTIONS,
             "sections": sections,
             "report_reasons": Report.Reason.choices,
             "query": request.GET.urlencode(),
@@ -142,7 +190,8 @@ def _act(request: HttpRequest, moderator) -> HttpResponse:
         action, single = one.split(":", 1)
         ids = [i for i in [whole_number(single, low=1)] if i]
     back = redirect(f"{request.path}?{request.POST.get('query', '')}")
-    if action not in ACTIONS or not ids:
+    labels = {**ACTIONS, **VOICE_ACTIONS}
+    if action not in labels or not ids:
         messages.error(request, "Choose one or more comments and an action.")
         return back
     try:
@@ -154,10 +203,10 @@ def _act(request: HttpRequest, moderator) -> HttpResponse:
             shadow=bool(request.POST.get("shadow")),
             days=request.POST.get("days", "").strip() or None,  # none: a ban for good
         )
-    except ValueError as error:  # a ban's length out of range: nothing was changed
+    except ValueError as error:  # a ban's length out of range, a pick refused: no change
         messages.error(request, str(error))
         return back
-    messages.success(request, f"{ACTIONS[action]}: {done} comment{'s' * (done != 1)}.")
+    messages.success(request, f"{labels[action]}: {done} comment{'s' * (done != 1)}.")
     return back
 
 

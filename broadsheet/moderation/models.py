@@ -160,6 +160,10 @@ class ModerationAction(models.Model):
         UNBAN = "unban", "Lifted a ban"
         DISMISS = "dismiss", "Dismissed reports"
         ERASE = "erase", "Erased a reader's data"
+        PICK = "pick", "Picked (editors' pick)"
+        UNPICK = "unpick", "Undid a pick"
+        PIN = "pin", "Pinned to the top"
+        UNPIN = "unpin", "Unpinned"
 
     moderator = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -73,6 +73,8 @@ def moderate(
     or for good when None. Raises ValueError, having changed nothing, for an unknown
     action or a ban's length that is not such a number."""
     require_moderator(moderator)
+    if action in VOICE_ACTIONS:
+        return _voice(moderator, comment_ids, action)
     if action not in (Action.APPROVE, Action.SPAM, Action.REMOVE, Action.BAN, Action.DISMISS):
         raise ValueError(f"Unknown action {action!r}.")
     if action == Action.BAN and days is not None:
@@ -113,6 +115,22 @@ def moderate(
     return done
 
 
+def _voice(moderator, comment_ids: list[int], action: str) -> int:
+    """The queue's pick and pin actions: every chosen comment or none (ValueError with
+    the reason, nothing changed); one pin per article, so one comment at a time."""
+    if action in (Action.PIN, Action.UNPIN) and len(comment_ids) != 1:
+        raise ValueError("Pin or unpin one comment at a time: an article has one pin.")
+    try:
+        for comment_id in sorted(set(comment_ids)):
+            if action in (Action.PICK, Action.UNPICK):
+                pick(moderator=moderator, comment_id=comment_id, picked=action == Action.PICK)
+            else:
+                pin(moderator=moderator, comment_id=comment_id, pinned=action == Action.PIN)
+    except engagement.CommentError as error:  # moderate()'s transaction rolls back
+        raise ValueError(error.message) from error
+    return len(set(comment_ids))
+
+
 @transaction.atomic
 def lift_ban(*, moderator, ban_id: int, reason: str = "") -> None:
     require_moderator(moderator)
@@ -122,6 +140,34 @@ def lift_ban(*, moderator, ban_id: int, reason: str = "") -> None:
     ban.expires_at = timezone.now()
     ban.save(update_fields=["expires_at"])
     _record(moderator, Action.UNBAN, target=str(ban), reason=reason)
+
+
+# --- The newsroom's voice: editors' picks and the pinned comment --------------------
+
+VOICE_ACTIONS = (Action.PICK, Action.UNPICK, Action.PIN, Action.UNPIN)
+
+
+@transaction.atomic
+def pick(*, moderator, comment_id: int, picked: bool = True) -> Comment:
+    """Make a comment an editor's pick (picked=False undoes it), for editors and
+    moderators only (PermissionDenied for anyone else, nothing changed), with the audit
+    trail. Raises engagement's CommentError (404 no such comment, 400 not published)."""
+    require_moderator(moderator)
+    comment = engagement.set_pick(comment_id, picked, by=moderator)
+    _record(moderator, Action.PICK if picked else Action.UNPICK, comment)
+    return comment
+
+
+@transaction.atomic
+def pin(*, moderator, comment_id: int, pinned: bool = True) -> Comment:
+    """Pin a comment to the top of its article's thread, replacing the article's earlier
+    pin (pinned=False unpins it), for editors and moderators only, with the audit
+    trail. Raises engagement's CommentError (404 no such comment, 400 a reply or not
+    published)."""
+    require_moderator(moderator)
+    comment = engagement.set_pin(comment_id, pinned)
+    _record(moderator, Action.PIN if pinned else Action.UNPIN, comment)
+    return comment
 
 
 class ReportError(Exception):

@@ -405,6 +405,13 @@ class ArticlePage(Page):
             links = links.select_related("author")
         return [link.author for link in links]
 
+    def author_account_ids(self) -> set[int]:
+        """Read by broadsheet.engagement: the accounts whose comments here carry the
+        "Author" badge, those of the bylines (Author.user, set for an editor's own
+        byline by Author.for_account). By account, so a reader who types an author's
+        name earns nothing; reuses the byline's query."""
+        return {author.user_id for author in self.authors if author.user_id}
+
     @cached_property
     def tag_list(self) -> list:
         return list(self.tags.all())

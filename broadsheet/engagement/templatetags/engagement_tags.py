@@ -50,8 +50,10 @@ def comment_slot(context, page):
         page.pk, query.get("sort", ""), page_number(query.get("cpage")), reader
     )
     earlier = selectors.earlier_version_comments(page.pk)
+    picks = selectors.picks(page.pk)
     selectors.mark_own(thread.comments, reader)
     selectors.mark_own(earlier, reader)
+    selectors.mark_voice([*thread.comments, *earlier, *picks], page)
     return {
         "request": request,
         "csp_nonce": context.get("csp_nonce", ""),  # its script tags need the page's nonce
@@ -63,6 +65,7 @@ def comment_slot(context, page):
         "prompt": settings.COMMENTS_PROMPT,
         "max_length": settings.COMMENTS_MAX_LENGTH,
         "earlier": earlier,
+        "picks": picks,
         "rejected": selectors.my_rejected(reader, page.pk) if reader else [],
         "next_url": f"{page.url}#comment-form",
         "altcha": settings.ALTCHA_ENABLED,
