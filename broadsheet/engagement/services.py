@@ -345,7 +345,7 @@ def _create_comment(
         announce_approved(comment, was_held=False)
     if passage:
         anchor_comment(comment, page, passage, is_question=is_question)
-    announce_changed(page.pk)
+    announce_changed(page.pk, comment.pk)
     return comment
 
 
@@ -370,7 +370,7 @@ def set_status(comment_id: int, status: str, reason: str = "") -> Comment:
     elif status == Comment.Status.APPROVED:
         _count_approved(comment, +1)
         announce_approved(comment, was_held=old == Comment.Status.PENDING)
-    announce_changed(comment.page_id)
+    announce_changed(comment.page_id, comment.pk)
     return comment
 
 
@@ -583,7 +583,7 @@ def edit_comment(*, comment_id: int, reader: Reader, body: str) -> Comment:
     comment.body_html = render_comment(body)
     comment.edited_at = timezone.now()
     comment.save(update_fields=["body", "body_html", "edited_at"])
-    announce_changed(comment.page_id)
+    announce_changed(comment.page_id, comment.pk)
     return comment
 
 
@@ -597,7 +597,7 @@ def delete_comment(*, comment_id: int, reader: Reader) -> Comment:
     comment.save(update_fields=["status", "status_reason"])
     if was_approved:
         _count_approved(comment, -1)
-    announce_changed(comment.page_id)
+    announce_changed(comment.page_id, comment.pk)
     return comment
 
 
@@ -661,7 +661,7 @@ def _cast_vote(comment_id: int, reader: Reader, value: int) -> VoteResult:
             score=F("score") + value - old,
         )
     comment.refresh_from_db(fields=["upvotes", "downvotes", "score"])
-    announce_changed(comment.page_id)
+    announce_changed(comment.page_id, comment.pk)
     return VoteResult(score=comment.score, up=comment.upvotes, down=comment.downvotes, mine=value)
 
 
