@@ -82,3 +82,34 @@ def in_thread(function, *args, **kwargs):
     thread.start()
     thread.join(timeout=60)
     return result.get("value")
+
+
+@pytest.fixture
+def asgi_server(settings):
+    """The site as `broadsheet serve`'s live listener serves it: broadsheet/asgi.py under
+    uvicorn, in a thread (pages and streams alike), on a free loopback port. Needs a
+    transactional database (it reads through its own connections)."""
+    import socket
+
+    import uvicorn
+
+    from broadsheet.asgi import application
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(
+            application, host="127.0.0.1", port=port, lifespan="off", log_level="warning"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(300):  # bounded: at most 30 s to start
+        if server.started:
+            break
+        thread.join(timeout=0.1)
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=30)
