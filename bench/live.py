@@ -134,8 +134,8 @@ async def streams_round(env: dict, port: int, article: int, worker: int) -> dict
     tasks = []
     for n, reader in enumerate(readers):
         tasks.append(asyncio.create_task(reader.run(port, path, stop)))
-        if n % 100 == 99:
-            await asyncio.sleep(0.05)  # opened in waves, as readers arrive
+        if n % 50 == 49:
+            await asyncio.sleep(0.5)  # opened in waves, as readers arrive
     began = time.monotonic()
     while sum(r.open.is_set() for r in readers) < STREAMS and time.monotonic() - began < 120:
         await asyncio.sleep(0.2)

@@ -148,7 +148,10 @@ class Command(BaseCommand):
             # A stream ends by itself within LIVE_IDLE_SECONDS; on a restart the browsers
             # reconnect and catch up, so there is nothing to wait for.
             "graceful_timeout": 5,
-            "timeout": 60,
+            # uvicorn's worker tells gunicorn it is alive from its event loop's ticks; a
+            # loop busy opening thousands of streams at once ticks slowly, and with the
+            # default 30 s such a worker was killed while working (bench/live.py).
+            "timeout": 300,
             "preload_app": True,
             # gunicorn's control socket has one default path: the pages' master has it.
             "control_socket_disable": True,
