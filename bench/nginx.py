@@ -56,9 +56,7 @@ def nginx_binary(with_purge: bool = False) -> str:
     return _which("nginx")
 
 
-def front_cache_server(
-    listen: str, upstream: str, cache_dir: Path, live_upstream: str = ""
-) -> str:
+def front_cache_server(listen: str, upstream: str, cache_dir: Path, live_upstream: str = "") -> str:
     """deploy/nginx-front-cache.conf with its placeholders filled in. The live streams'
     listener is `broadsheet serve`'s default, the pages' port + 1, unless given."""
     text = FRONT_CACHE.read_text()
