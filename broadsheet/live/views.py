@@ -47,15 +47,18 @@ def _since(request: HttpRequest) -> int | None:
     return int(raw)
 
 
-def _article_version(page_id: int) -> int | None:
-    """The article's last event number, or None when it has no live thread."""
+def _opening(page_id: int, since: int) -> tuple[int, list] | None:
+    """The article's last event number and its events after `since` (one trip to a
+    worker thread), or None when the article has no live thread."""
     page = Page.objects.live().filter(pk=page_id).first()
     if page is None or not services.comments_state(page).accepts:
         return None
-    return Channel.objects.filter(pk=page_id).values_list("seq", flat=True).first() or 0
+    current = Channel.objects.filter(pk=page_id).values_list("seq", flat=True).first() or 0
+    # A number from the future (a restored database) counts as now.
+    return current, channel.read_events(page_id, min(since, current), settings.LIVE_CATCH_UP)
 
 
-article_version = channel._guarded(_article_version)
+opening = channel._guarded(_opening)
 
 
 def _format(seq: int, kind: str, data: str) -> str:
@@ -77,24 +80,21 @@ async def stream(request: HttpRequest, page_id: int) -> HttpResponse:
     since = _since(request)
     if since is None:
         return _plain(400, "since (or Last-Event-ID) must be an event number.")
-    current = await article_version(page_id)
-    if current is None:
+    opened = await opening(page_id, since)
+    if opened is None:
         return _plain(404, "No such article.")
-    since = min(since, current)  # a number from the future (a restored database): now
+    current, catch_up = opened
+    since = min(since, current)
     if not isinstance(request, ASGIRequest):
-        return await _at_once(page_id, since)
+        return _at_once(since, catch_up)
     hub = channel.hub()
     try:
         listener = hub.join(page_id, client_address(request), since)
     except channel.Refused as refused:
         return _plain(refused.status, refused.message, refused.retry_after)
-    try:
-        # Joined first, read second: an event written meanwhile comes by the channel or
-        # in this read, and the listener's numbers send it once.
-        channel.feed(listener, await channel.events_since(page_id, since, settings.LIVE_CATCH_UP))
-    except BaseException:
-        hub.leave(listener)
-        raise
+    # Read before joining: an event written in between comes by the channel or by the
+    # hub's resync (a gap in the numbers), and the listener's numbers send it once.
+    channel.feed(listener, catch_up)
     return EventStream(hub, listener)
 
 
@@ -116,10 +116,10 @@ class EventStream(StreamingHttpResponse):
         super().close()
 
 
-async def _at_once(page_id: int, since: int) -> HttpResponse:
+def _at_once(since: int, catch_up: list) -> HttpResponse:
     """The WSGI answer: what is new, and when to ask again."""
-    listener = channel.Listener(page_id, "", since)
-    channel.feed(listener, await channel.events_since(page_id, since, settings.LIVE_CATCH_UP))
+    listener = channel.Listener(0, "", since)
+    channel.feed(listener, catch_up)
     parts = [f"retry: {settings.LIVE_POLL_FALLBACK * 1000}\n\n"]
     while not listener.queue.empty():
         item = listener.queue.get_nowait()
