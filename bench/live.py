@@ -148,7 +148,14 @@ async def streams_round(env: dict, port: int, article: int, worker: int) -> dict
     for _ in range(POSTS):
         posted.append(await asyncio.to_thread(post_comment, env, article))
         await asyncio.sleep(1)
-    await asyncio.sleep(3)
+    waited = time.monotonic()
+    while time.monotonic() - waited < 120 and any(  # bounded: stragglers, two minutes
+        comment not in reader.arrived
+        for comment, _ in posted
+        for reader in readers
+        if reader.open.is_set()
+    ):
+        await asyncio.sleep(0.5)
     delays, missed = [], 0
     for comment, at in posted:
         for reader in readers:

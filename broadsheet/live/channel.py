@@ -31,19 +31,20 @@ def channel_name(page_id: int) -> str:
     return f"{settings.LIVE_CHANNEL_PREFIX}{int(page_id)}"
 
 
-_publisher = None
+_publishers: dict[str, object] = {}
 
 
 def _redis():
-    global _publisher
-    if _publisher is None:
+    """One client per process (per REDIS_URL, which tests change)."""
+    client = _publishers.get(settings.REDIS_URL)
+    if client is None:
         import redis
 
         timeout = float(getattr(settings, "REDIS_TIMEOUT", 0.5))
-        _publisher = redis.Redis.from_url(
+        client = _publishers[settings.REDIS_URL] = redis.Redis.from_url(
             settings.REDIS_URL, socket_timeout=timeout, socket_connect_timeout=timeout
         )
-    return _publisher
+    return client
 
 
 def announce(page_id: int, events: list[tuple[int, str, str]]) -> None:

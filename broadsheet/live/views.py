@@ -147,11 +147,17 @@ async def _follow(hub: channel.Hub, listener: channel.Listener):
                     return
                 yield ": still here\n\n"
                 continue
+            # Everything queued goes out as one write (a comment and the new totals, or
+            # a burst): one send per reader per wake-up, not per event.
+            items = [item]
+            while item is not None and not listener.queue.empty():
+                item = listener.queue.get_nowait()
+                items.append(item)
+            chunk = "".join(_format(*queued) for queued in items if queued is not None)
+            if chunk:
+                last = loop.time()
+                yield chunk
             if item is None:  # too slow to keep up: the browser reconnects and catches up
                 return
-            last = loop.time()
-            chunk = _format(*item)
-            if chunk:
-                yield chunk
     finally:
         hub.leave(listener)

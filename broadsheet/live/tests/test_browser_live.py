@@ -14,6 +14,7 @@ from broadsheet.newsroom.tests.factories import (
     HomePageFactory,
     SectionPageFactory,
 )
+from broadsheet.tests.services import RedisServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,11 +42,25 @@ def watch(page, problems: list[str]) -> None:
     page.on("pageerror", lambda e: problems.append(str(e)))
 
 
+@pytest.fixture(params=["database", "redis"])
+def live_channel(request, settings):
+    """Each browser journey on both channels: the event table polled, and Redis pub/sub
+    (a Redis server of the test's own; the table's resync set to an hour)."""
+    if request.param == "database":
+        settings.REDIS_URL = ""
+        settings.LIVE_POLL_SECONDS = 0.2
+        yield request.param
+        return
+    with RedisServer() as redis:
+        settings.REDIS_URL = redis.url
+        settings.LIVE_RESYNC_SECONDS = 3600
+        yield request.param
+
+
 def test_a_second_readers_comment_arrives_on_the_first_readers_cached_page(
-    asgi_server, chromium, settings, page_cache_on
+    live_channel, asgi_server, chromium, settings, page_cache_on
 ):
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
-    settings.LIVE_POLL_SECONDS = 0.2
     an_article()
     url = f"{asgi_server}/world/harbour-talks/"
     with urllib.request.urlopen(url) as response:  # someone renders the shared copy
