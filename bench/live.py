@@ -226,9 +226,6 @@ def main() -> None:
     try:
         server.wait_healthy(180)
         worker = live_worker(server)
-        say(f"Streams: {STREAMS} readers of article {article} ({report['channel']} channel)")
-        report["streams"] = asyncio.run(streams_round(env, server.live_port, article, worker))
-        say(json.dumps(report["streams"]))
         wrk = tool("wrk", "wrk")
         pages = {}
         for name, port, pid in (
@@ -243,6 +240,9 @@ def main() -> None:
             }
             say(f"pages on {name}: {json.dumps(pages[name])}")
         report["pages"] = pages
+        say(f"Streams: {STREAMS} readers of article {article} ({report['channel']} channel)")
+        report["streams"] = asyncio.run(streams_round(env, server.live_port, article, worker))
+        say(json.dumps(report["streams"]))
     finally:
         server.stop()
     RESULTS.mkdir(exist_ok=True)
