@@ -16,7 +16,10 @@ from broadsheet.newsroom.tests.factories import (
 )
 from broadsheet.tests.services import RedisServer
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def an_article():

@@ -18,7 +18,7 @@ from django.conf import settings as django_settings
 from broadsheet.moderation.models import ModerationRules
 from broadsheet.tests.services import RedisServer, free_port
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def start_live(env: dict, port: int) -> subprocess.Popen:

@@ -12,8 +12,9 @@ from broadsheet.engagement.models import Comment
 from broadsheet.live.tests.conftest import guest, parse, read_all
 
 # The streams read the database from other threads, as they do when served: committed
-# rows, not a test transaction's.
-pytestmark = pytest.mark.django_db(transaction=True)
+# rows, not a test transaction's. Serialized rollback gives the rows migrations made back
+# to the tests that follow.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def stream_url(article) -> str:
