@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test test-resilience install lock lint format chromium nginx screenshots bench bench-quick bench-cpu bench-pages bench-compression bench-anchoring bench-related bench-discovery bench-spam bench-restart bench-migration worker clean
+.PHONY: run test test-resilience install lock lint format chromium nginx screenshots bench bench-quick bench-cpu bench-pages bench-compression bench-anchoring bench-related bench-discovery bench-spam bench-restart bench-migration bench-live worker clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -115,11 +115,12 @@ screenshots: install chromium
 
 # The whole product under load (production server, wrk, an nginx static-file baseline)
 # on 10,000 articles, 1,000,000 comments and 100,000 ratings, plus the quality
-# benchmarks: bench/results/latest.json and a table. Sizes: BENCH_ARTICLES,
+# benchmarks and live threads (bench/live.py): bench/results/latest.json and a table. Sizes: BENCH_ARTICLES,
 # BENCH_COMMENTS, BENCH_RATINGS; PostgreSQL with DATABASE_URL. Installs wrk and nginx.
 bench: install
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/cpu.py
+	$(BIN)/python bench/live.py
 
 # The same on a small dataset, in under three minutes.
 bench-quick: install

@@ -56,12 +56,15 @@ def nginx_binary(with_purge: bool = False) -> str:
     return _which("nginx")
 
 
-def front_cache_server(listen: str, upstream: str, cache_dir: Path) -> str:
-    """deploy/nginx-front-cache.conf with its placeholders filled in."""
+def front_cache_server(listen: str, upstream: str, cache_dir: Path, live_upstream: str = "") -> str:
+    """deploy/nginx-front-cache.conf with its placeholders filled in. The live streams'
+    listener is `broadsheet serve`'s default, the pages' port + 1, unless given."""
     text = FRONT_CACHE.read_text()
+    host, _, port = upstream.rpartition(":")
     for name, value in {
         "@LISTEN@": listen,
         "@UPSTREAM@": upstream,
+        "@LIVE_UPSTREAM@": live_upstream or f"{host}:{int(port) + 1}",
         "@CACHE_DIR@": str(cache_dir),
         "@SERVER_NAME@": "localhost 127.0.0.1",
     }.items():

@@ -224,10 +224,12 @@ class Serve(Process):
     """`broadsheet serve` (gunicorn) on a free loopback port, the same port after each
     restart, as behind a load balancer."""
 
-    def __init__(self, env: dict, log: Path, workers: int | None = None):
+    def __init__(self, env: dict, log: Path, workers: int | None = None, live: bool = False):
         super().__init__(env, log)
         self.port = free_port()
-        self.command = ["serve", "--port", str(self.port)]
+        self.live_port = free_port() if live else 0
+        # The pages only, unless asked: the crash benchmarks kill and count page workers.
+        self.command = ["serve", "--port", str(self.port), "--live-port", str(self.live_port)]
         if workers:
             self.command += ["--workers", str(workers)]
 

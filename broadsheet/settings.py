@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "broadsheet.discovery",
     "broadsheet.notifications",
     "broadsheet.migration",
+    "broadsheet.live",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.contrib.frontend_cache",
@@ -371,6 +372,29 @@ PAGE_CACHE_STALE_SECONDS = int(os.environ.get("PAGE_CACHE_STALE_SECONDS", "86400
 # Pages each process also keeps in memory (validated against the shared counters).
 PAGE_CACHE_LOCAL_ENTRIES = int(os.environ.get("PAGE_CACHE_LOCAL_ENTRIES", "200"))
 CDN_MAX_AGE = int(os.environ.get("CDN_MAX_AGE", "60"))
+
+# Live threads (broadsheet.live, docs/comments.md): an article's readers get new approved
+# comments, vote and rating totals as Server-Sent Events, by Redis pub/sub when REDIS_URL
+# is set, else by polling the event table every LIVE_POLL_SECONDS (with Redis, every
+# LIVE_RESYNC_SECONDS as a safety net). Streams per process and per client address are
+# capped; a stream with no event for LIVE_IDLE_SECONDS is closed (the page reopens it
+# when its reader is looking). Without a stream (no JavaScript's EventSource, refused,
+# a WSGI server) pages ask again every LIVE_POLL_FALLBACK seconds, never under 30.
+LIVE_POLL_SECONDS = float(os.environ.get("LIVE_POLL_SECONDS", "1"))
+LIVE_RESYNC_SECONDS = float(os.environ.get("LIVE_RESYNC_SECONDS", "30"))
+LIVE_MAX_STREAMS = int(os.environ.get("LIVE_MAX_STREAMS", "5000"))
+LIVE_MAX_STREAMS_PER_ADDRESS = int(os.environ.get("LIVE_MAX_STREAMS_PER_ADDRESS", "20"))
+LIVE_IDLE_SECONDS = float(os.environ.get("LIVE_IDLE_SECONDS", "600"))
+LIVE_HEARTBEAT_SECONDS = float(os.environ.get("LIVE_HEARTBEAT_SECONDS", "25"))
+LIVE_POLL_FALLBACK = max(30, int(os.environ.get("LIVE_POLL_FALLBACK", "30")))
+# Internal bounds: the browser's reconnection delay, the events one reader may have
+# queued (a slower one is cut off and catches up), a catch-up's size, events kept per
+# article (a reader who missed more is asked to reload).
+LIVE_RETRY_SECONDS = 5
+LIVE_QUEUE_SIZE = 500
+LIVE_CATCH_UP = 500
+LIVE_EVENTS_KEPT = 1000
+LIVE_CHANNEL_PREFIX = f"{_CACHE_PREFIX}:live:"
 # A CDN or reverse proxy that takes HTTP PURGE requests (Varnish, nginx with a purge
 # module, Fastly's URL purge): Wagtail purges a page there when it is published or
 # unpublished, and Broadsheet when its discussion changes. Empty: no purges.

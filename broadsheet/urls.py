@@ -43,6 +43,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("broadsheet.engagement.urls")),
+    path("", include("broadsheet.live.urls")),
     path("", include("broadsheet.notifications.urls")),
     path("", include("broadsheet.moderation.urls")),
     path("", include("broadsheet.discovery.urls")),

@@ -355,7 +355,7 @@ def _create_comment(
         announce_approved(comment, was_held=False)
     if passage:
         anchor_comment(comment, page, passage, is_question=is_question)
-    announce_changed(page.pk)
+    announce_changed(page.pk, comment.pk)
     return comment
 
 
@@ -381,7 +381,7 @@ def set_status(comment_id: int, status: str, reason: str = "") -> Comment:
     elif status == Comment.Status.APPROVED:
         _count_approved(comment, +1)
         announce_approved(comment, was_held=old == Comment.Status.PENDING)
-    announce_changed(comment.page_id)
+    announce_changed(comment.page_id, comment.pk)
     return comment
 
 
@@ -644,7 +644,7 @@ def edit_comment(*, comment_id: int, reader: Reader, body: str) -> Comment:
     comment.body_html = render_comment(body)
     comment.edited_at = timezone.now()
     comment.save(update_fields=["body", "body_html", "edited_at"])
-    announce_changed(comment.page_id)
+    announce_changed(comment.page_id, comment.pk)
     return comment
 
 
@@ -659,7 +659,7 @@ def delete_comment(*, comment_id: int, reader: Reader) -> Comment:
     if was_approved:
         _count_approved(comment, -1)
         _unpin(comment)
-    announce_changed(comment.page_id)
+    announce_changed(comment.page_id, comment.pk)
     return comment
 
 
@@ -726,7 +726,7 @@ def _cast_vote(comment_id: int, reader: Reader, value: int) -> VoteResult:
             score=F("score") + value - old,
         )
     comment.refresh_from_db(fields=["upvotes", "downvotes", "score"])
-    announce_changed(comment.page_id)
+    announce_changed(comment.page_id, comment.pk)
     return VoteResult(score=comment.score, up=comment.upvotes, down=comment.downvotes, mine=value)
 
 

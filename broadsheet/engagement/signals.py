@@ -33,9 +33,12 @@ def announce_approved(comment, was_held: bool) -> None:
 
 
 # Sent after commit whenever what a page shows of its discussion changes: a comment
-# posted, edited, removed, approved; a vote; a rating; a recount. The page cache listens.
-discussion_changed = Signal()  # kwargs: page_id
+# posted, edited, removed, approved; a vote; a rating; a recount. The page cache listens,
+# and live threads (broadsheet.live), which read the named comment's state as it now is.
+discussion_changed = Signal()  # kwargs: page_id, comment_id (None: the page as a whole)
 
 
-def announce_changed(page_id: int) -> None:
-    transaction.on_commit(lambda: discussion_changed.send(sender=None, page_id=page_id))
+def announce_changed(page_id: int, comment_id: int | None = None) -> None:
+    transaction.on_commit(
+        lambda: discussion_changed.send(sender=None, page_id=page_id, comment_id=comment_id)
+    )

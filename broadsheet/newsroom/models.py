@@ -36,7 +36,7 @@ from broadsheet.newsroom.storage import rendition_or_original
 # with one of these slugs would be unreachable.
 RESERVED_SLUGS = frozenset(
     {"accounts", "admin", "api", "authors", "comments", "documents", "feed", "media"}
-    | {"ratings", "search", "static", "tags", "notifications", "privacy", "healthz"}
+    | {"ratings", "search", "static", "tags", "notifications", "privacy", "healthz", "live"}
 )
 
 

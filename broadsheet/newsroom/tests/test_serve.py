@@ -15,7 +15,7 @@ def start_serve(env: dict, port: int, workers: int) -> subprocess.Popen:
     """`broadsheet serve` on loopback; the caller stops it in a `finally`."""
     return subprocess.Popen(
         [sys.executable, "-m", "broadsheet", "serve", "--port", str(port)]
-        + ["--workers", str(workers)],
+        + ["--workers", str(workers), "--live-port", "0"],  # pages only (test_live_serve.py)
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -202,5 +202,7 @@
   document.body.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target && event.detail.target.id === "comment-list") load();
   });
+  // Passage counts changed on the live stream (broadsheet/live/static/live/live.js).
+  document.addEventListener("live:passages", load);
   load();
 })();

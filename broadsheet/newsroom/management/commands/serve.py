@@ -20,11 +20,23 @@ serve after a crash on a busy 2-core machine; see bench/restart.py). Nothing ope
 loading may be shared by the forked workers: database connections and cache clients are
 closed before the fork (each worker opens its own), and what is loaded lazily
 (scikit-learn, in the background worker only) stays so.
+
+Live threads' event streams (broadsheet/live) are served beside the pages, not by the
+same workers: a stream lives for minutes and a sync worker serves one request at a time.
+`serve` also starts a second gunicorn master on LIVE_PORT (default: the port + 1; 0 for
+none) whose LIVE_WORKERS workers (default 1) are uvicorn's (uvicorn-worker) running
+broadsheet/asgi.py, thousands of streams each. Pages stay on the sync workers, where a
+cached page costs least (docs/deployment.md has the measurements); the proxy in front
+sends /live/ to LIVE_PORT (deploy/nginx-front-cache.conf). Asked directly, the pages'
+port answers /live/ too, at once, and the browser asks again every 30 s.
 """
 
 import gc
 import importlib
 import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 from asgiref.local import Local
@@ -55,10 +67,28 @@ class Command(BaseCommand):
         )
         parser.add_argument("--threads", type=int, default=1, help="Threads per worker.")
         parser.add_argument("--access-log", action="store_true", help="Log each request.")
+        parser.add_argument(
+            "--live-port",
+            type=int,
+            default=int(os.environ["LIVE_PORT"]) if os.environ.get("LIVE_PORT") else None,
+            help="Port of the live streams' ASGI listener (LIVE_PORT; default: port + 1; 0: none).",
+        )
+        parser.add_argument(
+            "--live-workers",
+            type=int,
+            default=int(os.environ.get("LIVE_WORKERS", "1")),
+            help="uvicorn workers for the live streams (LIVE_WORKERS, default 1).",
+        )
+        parser.add_argument(
+            "--live-only",
+            action="store_true",
+            help="Serve only the live streams (on --port), e.g. on a host of their own.",
+        )
 
     def handle(self, *args, **options):
         workers = max(1, options["workers"])
-        if workers > 1 and "LocMemCache" in settings.CACHES["default"]["BACKEND"]:
+        live_only = options["live_only"]
+        if workers > 1 and not live_only and "LocMemCache" in settings.CACHES["default"]["BACKEND"]:
             self.share_the_cache(workers)
         manifest = settings.STATIC_ROOT / "staticfiles.json"
         if not manifest.exists():
@@ -80,12 +110,60 @@ class Command(BaseCommand):
         }
         if options["access_log"]:
             config["accesslog"] = "-"
+        if options["live_only"]:
+            self.serve_live(options, options["port"], max(1, options["live_workers"]))
+            return
+        live_port = options["live_port"]
+        if live_port is None:
+            live_port = options["port"] + 1
+        streams = self.start_live(options, live_port) if live_port else None
+        if streams is not None:
+            config["on_exit"] = lambda arbiter: streams.terminate()
         self.stdout.write(
             f"Serving on http://{options['host']}:{options['port']} "
             f"with {workers} workers (gunicorn)"
         )
         self.stdout.flush()
-        ProductionServer(config).run()
+        try:
+            ProductionServer(config).run()
+        finally:
+            if streams is not None:
+                streams.terminate()
+
+    def start_live(self, options: dict, port: int) -> subprocess.Popen:
+        """The live streams' listener, a child that ends with this process."""
+        command = [sys.executable, "-m", "broadsheet", "serve", "--live-only"]
+        command += ["--host", options["host"], "--port", str(port)]
+        command += ["--live-workers", str(max(1, options["live_workers"]))]
+        if options["access_log"]:
+            command.append("--access-log")
+        return subprocess.Popen(command, preexec_fn=_end_with_parent)  # noqa: S603, PLW1509
+
+    def serve_live(self, options: dict, port: int, workers: int) -> None:
+        config = {
+            "bind": f"{options['host']}:{port}",
+            "workers": workers,
+            "worker_class": "uvicorn_worker.UvicornWorker",
+            "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else "/tmp",  # noqa: S108
+            # A stream ends by itself within LIVE_IDLE_SECONDS; on a restart the browsers
+            # reconnect and catch up, so there is nothing to wait for.
+            "graceful_timeout": 5,
+            # uvicorn's worker tells gunicorn it is alive from its event loop's ticks; a
+            # loop busy opening thousands of streams at once ticks slowly, and with the
+            # default 30 s such a worker was killed while working (bench/live.py).
+            "timeout": 300,
+            "preload_app": True,
+            # gunicorn's control socket has one default path: the pages' master has it.
+            "control_socket_disable": True,
+        }
+        if options["access_log"]:
+            config["accesslog"] = "-"
+        self.stdout.write(
+            f"Serving live streams on http://{options['host']}:{port} "
+            f"with {workers} workers (gunicorn, uvicorn workers)"
+        )
+        self.stdout.flush()
+        ProductionServer(config, asgi=True).run()
 
     def share_the_cache(self, workers: int) -> None:
         """Move the workers to the database cache, or refuse an explicit local-memory one
@@ -113,11 +191,23 @@ class Command(BaseCommand):
         )
 
 
+def _end_with_parent() -> None:
+    """In the live listener's child, before exec: Linux sends it SIGTERM when `serve`
+    dies, however it dies (elsewhere it is ended by `serve`'s exit hook only)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class ProductionServer(BaseApplication):
     """gunicorn's arbiter in this process, configured here rather than from argv."""
 
-    def __init__(self, config: dict):
+    def __init__(self, config: dict, asgi: bool = False):
         self.config = config
+        self.asgi = asgi
         super().__init__()
 
     def load_config(self) -> None:
@@ -132,7 +222,10 @@ class ProductionServer(BaseApplication):
         from django.template.loader import get_template
         from django.urls import get_resolver
 
-        from broadsheet.wsgi import application
+        if self.asgi:
+            from broadsheet.asgi import application
+        else:
+            from broadsheet.wsgi import application
 
         get_resolver().url_patterns  # noqa: B018 - imports every URLconf and view
         package = Path(settings.PACKAGE_DIR)
