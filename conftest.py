@@ -112,7 +112,10 @@ def pytest_runtest_teardown(item, nextitem):
     try:
         return (yield)
     finally:
-        if _flushes_database(item):
+        # After the last test (no next item) the session's fixtures are gone too: the test
+        # database is destroyed and the settings name the real one again, which must
+        # never be written to.
+        if nextitem is not None and _flushes_database(item):
             _restore_migrated_rows(item.config)
 
 
