@@ -54,12 +54,13 @@ worker: install
 
 # The whole suite but the resilience tests (make test-resilience). Browser tests drive
 # Debian's Chromium, the front-cache test Debian's nginx with its cache-purge module (both
-# installed here when missing). A -m in PYTEST_ARGS replaces the one here. In one process
-# by default: on pytest-xdist workers (PYTEST_WORKERS=auto or N; each file whole on one
-# worker) tests that flush the database (transactional ones) take the rows migrations
-# made (the root page, the groups) from the tests that follow them on the same worker,
-# so it is not the default yet (DEVELOPERS.md).
-PYTEST_WORKERS ?= 0
+# installed here when missing). A -m in PYTEST_ARGS replaces the one here. On pytest-xdist
+# workers, one per core by default (PYTEST_WORKERS=auto; a number for that many, 0 for one
+# process), each test file whole on one worker, each worker with its own test database and
+# cache keys; collectstatic runs once, before the workers start. A test that flushes the
+# database (transactional) has the rows migrations made put back after it (conftest.py), so
+# the order a worker runs files in does not matter. See DEVELOPERS.md.
+PYTEST_WORKERS ?= auto
 XDIST = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile)
 test: install chromium nginx
 	SECRET_KEY=$${SECRET_KEY:-test-only-secret} $(BIN)/pytest $(XDIST) -m "not resilience" \

@@ -71,6 +71,66 @@ def page_cache_on(settings):
     pagecache.local_entries.clear()
 
 
+def _flushes_database(item) -> bool:
+    """Whether pytest-django runs this test as a TransactionTestCase, whose teardown
+    flushes the database (the same reading of markers and fixtures as pytest-django's)."""
+    marker = item.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        return True
+    names = getattr(item, "fixturenames", ())
+    return "transactional_db" in names or "live_server" in names
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Every test that flushes the database does so with serialized_rollback: its flush
+    then leaves the tables empty (post_migrate inhibited, so no content types or
+    permissions come back under new ids) and the rows migrations made can be put back
+    whole after it (pytest_runtest_teardown below)."""
+    for item in items:
+        if not _flushes_database(item):
+            continue
+        marker = item.get_closest_marker("django_db")
+        kwargs = dict(marker.kwargs) if marker else {}
+        if kwargs.get("serialized_rollback"):
+            continue
+        kwargs.update(transaction=True, serialized_rollback=True)
+        item.add_marker(pytest.mark.django_db(*(marker.args if marker else ()), **kwargs), False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a test that flushed the database, put back the rows migrations made (Wagtail's
+    root page and default site, the Editors and Moderators groups, content types and
+    permissions), as Django serialized them when it made the test database.
+
+    Django restores them at the start of the next serialized_rollback test only, and its
+    runner orders transactional tests last so that no other test sees the empty tables.
+    On pytest-xdist a worker runs whole files in the order it is handed them, transactional
+    or not, so the tests after a flush on that worker would find no root page and no groups.
+    """
+    try:
+        return (yield)
+    finally:
+        # After the last test (no next item) the session's fixtures are gone too: the test
+        # database is destroyed and the settings name the real one again, which must
+        # never be written to.
+        if nextitem is not None and _flushes_database(item):
+            _restore_migrated_rows(item.config)
+
+
+def _restore_migrated_rows(config) -> None:
+    from django.contrib.contenttypes.models import ContentType
+    from pytest_django.plugin import blocking_manager_key
+
+    with config.stash[blocking_manager_key].unblock():
+        for connection in connections.all(initialized_only=True):
+            contents = getattr(connection, "_test_serialized_contents", None)
+            if contents:
+                connection.creation.deserialize_db_from_string(contents)
+    ContentType.objects.clear_cache()
+
+
 def pytest_sessionstart(session):
     """Templates name static files by their hashed names, as in production, which needs
     collectstatic's manifest to be current: refreshed once per run (about 2 s), by the
