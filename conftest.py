@@ -3,7 +3,8 @@
 import os
 
 import pytest
-from django.core.cache import cache
+from django.conf import settings as django_settings
+from django.core.cache import caches
 from django.db import connections
 from django.test.testcases import LiveServerThread
 
@@ -52,9 +53,11 @@ def _fresh_cache():
     # paths among it) must not remember rows that no longer exist. With REDIS_URL set only
     # this run's and this worker's keys are deleted (their prefix: broadsheet/pytest_env.py),
     # never the rest of that Redis database.
-    clear_own_keys(cache)
+    for alias in django_settings.CACHES:  # the default and Wagtail's renditions
+        clear_own_keys(caches[alias])
     yield
-    clear_own_keys(cache)
+    for alias in django_settings.CACHES:
+        clear_own_keys(caches[alias])
 
 
 @pytest.fixture

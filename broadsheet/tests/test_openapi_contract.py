@@ -82,4 +82,8 @@ def seeded(db, django_user_model, in_process):
     suppress_health_check=list(HealthCheck),
 )
 def test_the_api_answers_every_generated_request_as_its_document_says(seeded, case):
-    case.call_and_validate(headers={"X-CSRFToken": CSRF}, cookies={"csrftoken": CSRF})
+    # Schemathesis asks for gzip like any HTTP client, but its WSGI transport hands back
+    # the bytes without decoding them as a client would: ask for them plain (the
+    # compressed answers have their own tests, test_compression.py).
+    headers = {"X-CSRFToken": CSRF, "Accept-Encoding": "identity"}
+    case.call_and_validate(headers=headers, cookies={"csrftoken": CSRF})
