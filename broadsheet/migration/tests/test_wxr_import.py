@@ -207,9 +207,16 @@ def test_comments_keep_threads_states_and_only_a_keyed_address(home, uploads, mi
     assert "<script" not in first.body_html and "onerror" not in first.body_html
     assert "document.cookie" not in first.body
     assert '<a href="https://tides.example/east" rel="nofollow ugc noopener">' in first.body_html
+    # Pingbacks and trackbacks are notices from other sites, not readers' comments:
+    # skipped, each counted with its reason.
     assert "1 comment: pingback (not a comment) (107)" in output
+    assert "1 comment: trackback (not a comment) (109)" in output
     assert "1 comment: comment whose parent is missing (108)" in output
-    assert not ImportedObject.objects.filter(kind="comment", source_id__in=["107", "108"]).exists()
+    assert "comment 6 0 3" in " ".join(output.split())
+    assert not ImportedObject.objects.filter(
+        kind="comment", source_id__in=["107", "108", "109"]
+    ).exists()
+    assert not Comment.objects.filter(guest_name="Harbour Watch").exists()
 
 
 def test_wpdiscuz_votes_and_ratings_become_totals_that_survive_a_recount(home, uploads):
