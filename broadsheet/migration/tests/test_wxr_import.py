@@ -408,3 +408,34 @@ def test_the_report_lists_every_skip_and_everything_kept_to_check(home, uploads)
         "article: block core/table kept as sanitized HTML (12)",
     ):
         assert line in to_check, line
+
+
+def test_progress_bar_reports_the_whole_file_and_the_items_done(home, uploads):
+    """`--progress` shows the bar where no terminal is (a log file, a pipe): it ends at
+    the whole file read (both passes) with the count of items the report lists."""
+    out, err = io.StringIO(), io.StringIO()
+    call_command(
+        "import_wxr",
+        str(NEWSROOM),
+        "--media-dir",
+        str(uploads),
+        "--progress",
+        stdout=out,
+        stderr=err,
+    )
+
+    report = out.getvalue()
+    assert report.startswith("Import report")
+    table = report.split("Skipped:")[0].splitlines()[2:]
+    items = sum(int(n) for row in table for n in row.split()[-3:])
+    assert items == 34  # created, updated and skipped, of every kind
+    final = err.getvalue().replace("\r", "\n").strip().splitlines()[-1]
+    assert final.startswith("Importing: 100%"), final
+    assert final.endswith(f"{items} items]"), final
+
+
+def test_no_progress_bar_without_a_terminal_or_with_no_progress(home, uploads):
+    err = io.StringIO()  # not a terminal
+    call_command("import_wxr", str(NEWSROOM), stdout=io.StringIO(), stderr=err)
+    call_command("import_wxr", str(NEWSROOM), "--no-progress", stdout=io.StringIO(), stderr=err)
+    assert err.getvalue() == ""
