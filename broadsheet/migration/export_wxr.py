@@ -5,7 +5,8 @@ Laid out as WordPress's export writes it: the channel with `wp:wxr_version`,
 `wp:base_site_url`, one `wp:author` per byline, one `wp:category` per section, one
 `wp:tag` per tag; then an `item` per image (`attachment`, with its file's URL) and per
 article (`post`, its section as category, its tags, its lead image as `_thumbnail_id`,
-its comments with their parent ids, a quoted passage as comment meta). WordPress
+its comments with their parent ids, a quoted passage as comment meta; votes and the
+rating summary as wpDiscuz's meta, which `import_wxr` reads back). WordPress
 leaves spam out of its exports, and so do we; a removed comment goes as `trash`, a held
 one as `0`. Post ids are the article ids; an image's attachment id is its id plus the
 highest page id, so the two never meet. Written as a stream: articles a page at a time,
@@ -23,7 +24,7 @@ from wagtail.images.models import Image
 from wagtail.models import Page, Site
 from wagtail.rich_text import expand_db_html
 
-from broadsheet.engagement.models import Comment
+from broadsheet.engagement.models import Comment, RatingSummary
 from broadsheet.newsroom.models import (
     ArticleAuthor,
     ArticlePage,
@@ -217,9 +218,11 @@ def _attachment(image, offset: int, base: str) -> str:
     )
 
 
-def body_html(article: ArticlePage) -> str:
+def body_html(article: ArticlePage, media_offset: int | None = None) -> str:
     """The body as plain HTML: text blocks with their links expanded, quotes with who
-    said them, images as figures with caption, credit and provenance, embeds as links."""
+    said them, images as figures with caption, credit and provenance, embeds as links.
+    With `media_offset`, an image carries its attachment's id as WordPress writes it
+    (`class="wp-image-ID"`), so an importer finds the attachment it is."""
     parts = []
     for block in article.body:
         value = block.value
@@ -238,9 +241,13 @@ def body_html(article: ArticlePage) -> str:
             caption = " ".join(
                 escape(value[k]) for k in ("caption", "credit", "source") if value.get(k)
             )
+            image = value["image"]
+            wp_class = (
+                f' class="wp-image-{media_offset + image.pk}"' if media_offset is not None else ""
+            )
             parts.append(
-                f"<figure><img src={quoteattr(value['image'].file.url)} "
-                f"alt={quoteattr(value['image'].description or value['image'].title)}>"
+                f'<figure class="wp-block-image"><img src={quoteattr(image.file.url)} '
+                f"alt={quoteattr(image.description or image.title)}{wp_class}>"
                 f"<figcaption>{caption}</figcaption></figure>"
             )
         elif block.block_type == "embed" and value:
@@ -257,6 +264,12 @@ def _posts(articles: list, sections: dict, media_offset: int):
         .values_list("page_id", "author__slug")
     ):
         bylines[page_id].append(slug)
+    ratings = {
+        page_id: (count, total)
+        for page_id, count, total in RatingSummary.objects.filter(
+            page_id__in=ids, count__gt=0
+        ).values_list("page_id", "count", "total")
+    }
     tags: dict = {pk: [] for pk in ids}
     for link in ArticleTag.objects.filter(content_object_id__in=ids).select_related("tag"):
         tags[link.content_object_id].append(link.tag)
@@ -265,7 +278,7 @@ def _posts(articles: list, sections: dict, media_offset: int):
         if not article.live and article.go_live_at and article.go_live_at > timezone.now():
             status = "future"
         creator = bylines[article.pk][0] if bylines[article.pk] else FALLBACK_AUTHOR
-        content = body_html(article)
+        content = body_html(article, media_offset)
         corrections = list(article.corrections.all())
         if corrections:
             content += "\n<h2>Corrections</h2>\n" + "\n".join(
@@ -312,6 +325,11 @@ def _posts(articles: list, sections: dict, media_offset: int):
                     _meta(f"broadsheet_lead_image_{key}", getattr(article, f"lead_image_{key}"))
                 )
             parts.append(_meta("broadsheet_lead_image_verified", int(article.lead_image_verified)))
+        if article.pk in ratings:
+            # wpDiscuz keeps a post's rating as its average and count.
+            count, total = ratings[article.pk]
+            parts.append(_meta("wpdiscuz_post_rating", repr(total / count)))
+            parts.append(_meta("wpdiscuz_post_rating_count", count))
         yield "".join(parts)
         # An article's comments as a stream of their own: a 30,000-comment discussion
         # is never held in memory at once.
@@ -344,7 +362,29 @@ def _comment(comment: Comment) -> str:
         + _element("wp:comment_parent", comment.parent_id or 0)
         + "<wp:comment_user_id>0</wp:comment_user_id>"
         + _passage_meta(comment)
+        + _votes_meta(comment)
         + "</wp:comment>\n"
+    )
+
+
+def _comment_meta(key: str, value) -> str:
+    return (
+        "<wp:commentmeta>"
+        + _element("wp:meta_key", cdata(key), raw=True)
+        + _element("wp:meta_value", cdata(str(value)), raw=True)
+        + "</wp:commentmeta>"
+    )
+
+
+def _votes_meta(comment: Comment) -> str:
+    """The comment's vote totals as wpDiscuz keeps them: the net total and the likes and
+    dislikes apart (a serialized PHP array), so WordPress with wpDiscuz, or `import_wxr`,
+    shows the same counts."""
+    if not comment.upvotes and not comment.downvotes:
+        return ""
+    separate = f'a:2:{{s:4:"like";i:{comment.upvotes};s:7:"dislike";i:{comment.downvotes};}}'
+    return _comment_meta("wpdiscuz_votes", comment.upvotes - comment.downvotes) + _comment_meta(
+        "wpdiscuz_votes_seperate", separate
     )
 
 
@@ -354,10 +394,7 @@ def _passage_meta(comment: Comment) -> str:
     if passage is None:
         return ""
     return "".join(
-        "<wp:commentmeta>"
-        + _element("wp:meta_key", cdata(key), raw=True)
-        + _element("wp:meta_value", cdata(str(value)), raw=True)
-        + "</wp:commentmeta>"
+        _comment_meta(key, value)
         for key, value in (
             ("broadsheet_passage", passage.exact),
             ("broadsheet_passage_start", passage.start),

@@ -46,6 +46,7 @@ from broadsheet.migration.report import ImportReport
 from broadsheet.migration.wxr_content import ImageRef, comment_text, convert, plain, uploads_path
 from broadsheet.migration.wxr_reader import Site as WxrSite
 from broadsheet.migration.wxr_reader import WpAuthor, WpComment, WpItem, WpTerm, WxrError, read_wxr
+from broadsheet.newsroom.figures import Provenance
 from broadsheet.newsroom.models import (
     RESERVED_SLUGS,
     ArticleAuthor,
@@ -126,6 +127,9 @@ class WxrImport:
         self.source = ""
         self.home: HomePage | None = None
         self.authors: dict[str, int] = {}  # login → Author id
+        # Logins of `wp:author_id` 0: no WordPress user has it; Broadsheet's export writes
+        # it for unsigned articles, which come back without a byline.
+        self.unsigned: set[str] = set()
         self.users: dict[str, int] = {}  # WordPress user id → our account id, when known
         self.sections: dict[str, int] = {}  # category nicename → SectionPage id
         self.category_names: dict[str, str] = {}  # nicename → name
@@ -243,6 +247,15 @@ class WxrImport:
     # Authors, sections, tags ---------------------------------------------------------
 
     def import_author(self, record: WpAuthor) -> None:
+        if record.wp_id == "0" and record.login:
+            self.unsigned.add(record.login)
+            self.report.note(
+                "author",
+                record.login,
+                "author id 0 is no WordPress user (Broadsheet's export names unsigned "
+                "articles so): its articles are imported without a byline",
+            )
+            return
         key = record.wp_id or record.login
         if not key:
             raise ValueError("an author without id or login")
@@ -483,11 +496,9 @@ class WxrImport:
         page.body = converted.blocks
         page.comments_open = item.comment_status != "closed"
         self._lead_image(page, item)
-        page.article_authors = (
-            [ArticleAuthor(author_id=self.authors[item.creator])]
-            if item.creator in self.authors
-            else []
-        )
+        page.article_authors = [
+            ArticleAuthor(author_id=self.authors[login]) for login in self._bylines(item)
+        ]
         page.tags.set([self._tag(name, "") for name in tag_names if name.strip()])
         self._state(page, item, date, modified)
         if created:  # one save: the page goes into the tree with its state
@@ -540,6 +551,12 @@ class WxrImport:
             update_fields=["model", "object_id", "imported_at"],
         )
 
+    def _bylines(self, item: WpItem) -> list[str]:
+        """The post's author, then the co-authors Broadsheet's export lists as
+        `broadsheet_coauthor` meta: logins of imported authors, each once."""
+        logins = [item.creator, *item.meta_values.get("broadsheet_coauthor", [])]
+        return list(dict.fromkeys(login for login in logins if login in self.authors))
+
     def _lead_image(self, page: ArticlePage, item: WpItem) -> None:
         found = self.attachments.get(item.meta.get("_thumbnail_id", ""))
         if item.meta.get("_thumbnail_id") and found is None:
@@ -550,8 +567,27 @@ class WxrImport:
             )
         if found and found[0]:
             page.lead_image_id, page.lead_image_caption, page.lead_image_credit = found
+            self._lead_image_meta(page, item.meta)
         else:
             page.lead_image_id = None
+
+    @staticmethod
+    def _lead_image_meta(page: ArticlePage, meta: dict[str, str]) -> None:
+        """What Broadsheet's own export says of the lead image (`broadsheet_lead_image_*`
+        post meta: the caption and credit as the article had them, source, provenance,
+        verification, restriction) over what the attachment says; each value checked."""
+        for key, limit in (("caption", 500), ("credit", 200), ("source", 200)):
+            if f"broadsheet_lead_image_{key}" in meta:
+                value = single_line(meta[f"broadsheet_lead_image_{key}"])[:limit]
+                setattr(page, f"lead_image_{key}", value)
+        if "broadsheet_lead_image_usage_restriction" in meta:
+            restriction = single_line(meta["broadsheet_lead_image_usage_restriction"])[:200]
+            page.lead_image_usage_restriction = restriction
+        provenance = meta.get("broadsheet_lead_image_provenance", "")
+        if provenance in Provenance.values:
+            page.lead_image_provenance = provenance
+        if meta.get("broadsheet_lead_image_verified") in ("0", "1"):
+            page.lead_image_verified = meta["broadsheet_lead_image_verified"] == "1"
 
     def _state(self, page: ArticlePage, item: WpItem, date, modified) -> None:
         """Published, scheduled or a draft as WordPress had it, with its dates (set on the

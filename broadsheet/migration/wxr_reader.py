@@ -98,6 +98,9 @@ class WpItem:
     attachment_url: str = ""
     categories: list[tuple[str, str, str]] = field(default_factory=list)  # domain, slug, name
     meta: dict[str, str] = field(default_factory=dict)
+    # Every value of a post meta key WordPress repeats (`meta` keeps the last one), e.g.
+    # one `broadsheet_coauthor` per co-author in Broadsheet's own export.
+    meta_values: dict[str, list[str]] = field(default_factory=dict)
     comments: list[WpComment] = field(default_factory=list)
 
 
@@ -204,6 +207,7 @@ def _item(element) -> WpItem:
                 key = _text(child, "meta_key")
                 if key:
                     item.meta[key] = _text(child, "meta_value")
+                    item.meta_values.setdefault(key, []).append(item.meta[key])
             elif name == "comment":
                 item.comments.append(_comment(child))
     return item

@@ -1,5 +1,6 @@
 """`broadsheet export` and `broadsheet import`: everything out, and back in as it was."""
 
+import io
 import json
 from xml.etree import ElementTree
 
@@ -238,3 +239,99 @@ def test_a_damaged_export_is_refused_whole_and_never_reads_outside_its_folder(ri
     assert report.missing_files == ["../secret.png"]
     assert not default_storage.exists("secret.png")
     assert Comment.objects.count() == 5
+
+
+def _articles() -> dict:
+    """What WXR carries of each article, by slug: title, state, date (to the second, as
+    WXR writes it), section, tags, bylines, standfirst, lead image with its caption."""
+    from broadsheet.newsroom.models import ArticlePage, SectionPage
+
+    found = {}
+    for page in ArticlePage.objects.all():
+        parent = page.get_parent().specific
+        found[page.slug] = {
+            "title": page.title,
+            "live": page.live,
+            "first_published_at": page.first_published_at
+            and page.first_published_at.replace(microsecond=0),
+            "section": parent.slug if isinstance(parent, SectionPage) else None,
+            "tags": sorted(tag.name for tag in page.tags.all()),
+            "authors": [a.author.slug for a in page.article_authors.all()],
+            "standfirst": page.standfirst,
+            "lead_image": page.lead_image and page.lead_image.file.read(),
+            "body_images": [
+                block.value["image"].file.read()
+                for block in page.body
+                if block.block_type == "image"
+            ],
+            **{
+                f"lead_image_{key}": getattr(page, f"lead_image_{key}")
+                for key in ("caption", "credit", "source", "provenance", "verified")
+            },
+            "lead_image_usage_restriction": page.lead_image_usage_restriction,
+        }
+    return found
+
+
+def _comments() -> dict:
+    """What WXR carries of each comment, by body: author, status, parent, date, votes."""
+    return {
+        c.body: {
+            "author": c.author_name,
+            "status": c.status,
+            "parent": c.parent.body if c.parent_id else None,
+            "thread": c.thread.body if c.thread_id else None,
+            "article": c.page.slug,
+            "created_at": c.created_at.replace(microsecond=0),
+            "votes": (c.upvotes, c.downvotes, c.score),
+        }
+        for c in Comment.objects.select_related("parent", "thread", "page", "user")
+    }
+
+
+def test_our_wordpress_xml_imports_back_into_an_empty_site(rich_site, tmp_path):
+    """The WXR file is the way out to WordPress and back in: `import_wxr` on it, in an
+    empty Broadsheet, gives the articles and discussions it carries."""
+    from broadsheet.newsroom.models import HomePage
+
+    out = tmp_path / "out"  # not tmp_path itself: the tests' MEDIA_ROOT is tmp_path/media
+    call_command("export", str(out), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    articles, comments = _articles(), _comments()
+    authors = sorted(Author.objects.values_list("slug", "name"))
+    ratings = {
+        page.slug: RatingSummary.objects.values_list("count", "total").get(page_id=page.pk)
+        for page in Page.objects.filter(pk__in=RatingSummary.objects.values("page_id"))
+    }
+    assert ratings == {"bridge-talks-stall": (2, 6)}
+    assert comments["Who *pays* for the bridge?"]["votes"] == (1, 1, 0)
+    hostname = Site.objects.get(is_default_site=True).hostname
+    wipe_site()
+    home = Page.get_first_root_node().add_child(
+        instance=HomePage(title="Front page", slug="front-page")
+    )
+    Site.objects.create(hostname=hostname, root_page=home, is_default_site=True)
+
+    printed = io.StringIO()
+    call_command(
+        "import_wxr", str(out / "wordpress.xml"), "--media-dir", str(out / "media"), stdout=printed
+    )
+    report = printed.getvalue()
+
+    assert "Skipped:" not in report and "not imported" not in report, report
+    assert _articles() == articles
+    assert articles["bridge-talks-stall"]["authors"] == ["ada-byrne", "ben-okafor"]
+    assert articles["bridge-talks-stall"]["lead_image_credit"] == "Ministry/Handout"
+    assert len(articles["bridge-talks-stall"]["body_images"]) == 1
+    assert articles["draft-story"]["authors"] == []  # unsigned, not "the newsroom"
+    assert sorted(Author.objects.values_list("slug", "name")) == authors
+    # WordPress leaves spam out of its exports, and so does ours.
+    del comments["Cheap pills"]
+    assert _comments() == comments
+    assert {
+        page.slug: (summary.count, summary.total, summary.imported_count)
+        for page in Page.objects.filter(pk__in=RatingSummary.objects.values("page_id"))
+        for summary in [RatingSummary.objects.get(page_id=page.pk)]
+    } == {"bridge-talks-stall": (2, 6, 2)}
+    # Readers' names stay on their comments; the account's comment comes back as a
+    # guest's under the same name (WXR has the name, not the account).
+    assert Comment.objects.get(body="Deep reply").guest_name == "cy"
