@@ -164,6 +164,21 @@ def _comment(element) -> WpComment:
     )
 
 
+# An item's one-value fields: element name -> WpItem attribute, its text stripped (the
+# last one wins, as WordPress's importer reads them). RSS's own elements, then wp:'s.
+_ITEM_FIELDS = {"title": "title", "link": "link", "guid": "guid"}
+_WP_ITEM_FIELDS = {
+    "post_date": "post_date",
+    "post_date_gmt": "post_date_gmt",
+    "post_modified_gmt": "modified_gmt",
+    "status": "status",
+    "post_name": "slug",
+    "post_parent": "parent",
+    "comment_status": "comment_status",
+    "attachment_url": "attachment_url",
+}
+
+
 def _item(element) -> WpItem:
     item = WpItem(wp_id=_text(element, "post_id"), post_type=_text(element, "post_type"))
     for child in element:
@@ -176,33 +191,15 @@ def _item(element) -> WpItem:
         elif tag == DC_CREATOR:
             item.creator = text.strip()
         elif "}" not in tag:
-            if name == "title":
-                item.title = text.strip()
-            elif name == "link":
-                item.link = text.strip()
-            elif name == "guid":
-                item.guid = text.strip()
+            if name in _ITEM_FIELDS:
+                setattr(item, _ITEM_FIELDS[name], text.strip())
             elif name == "category":
                 item.categories.append(
                     (child.get("domain", ""), child.get("nicename", ""), text.strip())
                 )
         elif is_wp(tag):
-            if name == "post_date":
-                item.post_date = text.strip()
-            elif name == "post_date_gmt":
-                item.post_date_gmt = text.strip()
-            elif name == "post_modified_gmt":
-                item.modified_gmt = text.strip()
-            elif name == "status":
-                item.status = text.strip()
-            elif name == "post_name":
-                item.slug = text.strip()
-            elif name == "post_parent":
-                item.parent = text.strip()
-            elif name == "comment_status":
-                item.comment_status = text.strip()
-            elif name == "attachment_url":
-                item.attachment_url = text.strip()
+            if name in _WP_ITEM_FIELDS:
+                setattr(item, _WP_ITEM_FIELDS[name], text.strip())
             elif name == "postmeta":
                 key = _text(child, "meta_key")
                 if key:
