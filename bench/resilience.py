@@ -340,25 +340,21 @@ def _verify(path: str) -> None:
                 )
             )
             key = "body"
-        elif kind == "vote":
-            rows = Counter(
-                f"{c}:{v}"
-                for c, v in Vote.objects.filter(voter__in=[r["voter"] for r in mine]).values_list(
-                    "comment_id", "voter"
-                )
-            )
-            for r in mine:
-                r["key"] = f"{r['comment']}:{r['voter']}"
-            key = "key"
         else:
+            # A vote is one per (comment, voter), a rating one per (article, voter).
+            if kind == "vote":
+                model, column, sent = Vote, "comment_id", "comment"
+            else:
+                model, column, sent = Rating, "page_id", "article"
+            voters = [r["voter"] for r in mine]
             rows = Counter(
-                f"{p}:{v}"
-                for p, v in Rating.objects.filter(voter__in=[r["voter"] for r in mine]).values_list(
-                    "page_id", "voter"
+                f"{target}:{voter}"
+                for target, voter in model.objects.filter(voter__in=voters).values_list(
+                    column, "voter"
                 )
             )
             for r in mine:
-                r["key"] = f"{r['article']}:{r['voter']}"
+                r["key"] = f"{r[sent]}:{r['voter']}"
             key = "key"
         acked = [r for r in mine if ok(r)]
         refused = [r for r in mine if r["status"] is not None and not ok(r)]
