@@ -460,6 +460,12 @@ def anchor_comment(
     return annotation
 
 
+def takes_comments(page: Page) -> bool:
+    """Whether a page's type takes comments (declares `accepts_comments`), read from its
+    class: no query for the specific page, for code that only needs to know the kind."""
+    return getattr(page.specific_class, "accepts_comments", False)
+
+
 def commentable_page_types() -> list[type]:
     """Page models that take comments (articles), found without importing their apps."""
     from wagtail.models import get_page_models

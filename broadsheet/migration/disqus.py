@@ -34,7 +34,7 @@ from wagtail.models import Page, Site
 from broadsheet.engagement.identity import keyed_hash
 from broadsheet.engagement.models import Comment
 from broadsheet.engagement.rendering import clean_html
-from broadsheet.engagement.services import recount
+from broadsheet.engagement.services import recount, takes_comments
 from broadsheet.migration.models import DisqusPost, ImportedObject
 from broadsheet.reader_input import clean_text, single_line
 
@@ -311,7 +311,7 @@ def page_for_wordpress_identifier(identifier: str) -> Page | None:
     if len(candidates) != 1:
         return None
     page = Page.objects.filter(pk=candidates[0].object_id).first()
-    if page is None or not getattr(page.specific_class, "accepts_comments", False):
+    if page is None or not takes_comments(page):
         return None
     return page
 
@@ -356,7 +356,7 @@ def _redirected(site: Site, url: str) -> Page | None:
         return None
     if redirect.redirect_page_id:
         page = redirect.redirect_page
-        return page if getattr(page.specific_class, "accepts_comments", False) else None
+        return page if takes_comments(page) else None
     return _page_at(site, urlsplit(redirect.redirect_link).path) if redirect.redirect_link else None
 
 
@@ -364,6 +364,6 @@ def _page_at(site: Site, path: str) -> Page | None:
     url_path = site.root_page.url_path + "/".join(p for p in path.split("/") if p)
     url_path = url_path.rstrip("/") + "/"
     page = Page.objects.filter(url_path=url_path).first()
-    if page is None or not getattr(page.specific_class, "accepts_comments", False):
+    if page is None or not takes_comments(page):
         return None
     return page
