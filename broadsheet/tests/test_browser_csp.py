@@ -95,7 +95,7 @@ def test_pages_comments_and_admin_run_under_the_policy(
         expect(editor.locator("#id_title")).to_have_value("Harbour talks")
         editor.locator("[data-side-panel-toggle='preview']").first.click()
         preview = editor.frame_locator("#w-preview-iframe")
-        expect(preview.locator("h1")).to_contain_text("Harbour talks")
+        expect(preview.locator("h1")).to_contain_text("Harbour talks", timeout=20_000)
         seen += violations(editor)
 
         # The public page as the signed-in editor sees it, with Wagtail's user bar.
