@@ -6,6 +6,11 @@ of its own (SQLite there, or a PostgreSQL database the caller names).
     env = site_env(folder, database_url=None)   # the production settings of the site
     site = prepared_site(env, articles=20, comments=400, ratings=40)  # built or copied
     with Serve(env) as server: ...               # server.kill(), server.start(), ...
+
+The processes run this checkout's `broadsheet`, or another tree's when the environment
+names it (site_env(..., source=tree): bench/cpu.py runs an older commit's code beside
+this one's): PYTHONPATH puts that tree first and PYTHONSAFEPATH keeps the working
+directory (this checkout, or the editable install's) from coming before it.
 """
 
 import glob
@@ -24,18 +29,30 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
-sys.path.insert(0, str(ROOT))
-from broadsheet.tests.services import free_port, production_env  # noqa: E402
+# The tree whose `broadsheet` is imported here: this checkout's, unless this is the site
+# builder (`processes.py build`) started for another tree (build_site).
+SOURCE = Path(os.environ.get("BENCH_SOURCE_TREE", ROOT))
+sys.path.insert(0, str(SOURCE))
+from broadsheet.tests.services import free_port  # noqa: E402
 
 STATIC = ROOT / "var" / "crash-static"  # collected once per run, shared by the sites
 TEMPLATES = ROOT / "var" / "crash-sites"  # built sites, reused while migrations are unchanged
 SECRET_KEY = "crash-bench-secret-not-for-production"  # noqa: S105 - a throwaway site
 
 
-def site_env(folder: Path, database_url: str | None = None, **extra: str) -> dict[str, str]:
+def site_env(
+    folder: Path, database_url: str | None = None, source: Path | None = None, **extra: str
+) -> dict[str, str]:
     """The production settings (DEBUG off, behind a trusted proxy on loopback so that each
-    request may name its own reader address), for a site living in `folder`."""
+    request may name its own reader address), for a site living in `folder`; run by the
+    `broadsheet` of the tree `source` if given (its static files need a STATIC_ROOT of
+    their own, in `extra`)."""
+    from broadsheet.tests.services import production_env  # not in older trees' services
+
     folder.mkdir(parents=True, exist_ok=True)
+    if source is not None:
+        tree = str(Path(source).resolve())
+        extra = {"PYTHONPATH": tree, "PYTHONSAFEPATH": "1", "BENCH_SOURCE_TREE": tree, **extra}
     return production_env(
         folder,
         secret_key=SECRET_KEY,
@@ -69,6 +86,8 @@ def build_site(
     # The built site is a template other benchmarks reuse (prepared_site), some with the
     # database cache: its table is made whatever cache this caller uses.
     broadsheet({**env, "CACHE_BACKEND": "database"}, "createcachetable")
+    # This file and bench/dataset.py build every tree's site (the same data from the same
+    # seed); the tree's own models, when env names one (BENCH_SOURCE_TREE, above).
     done = subprocess.run(
         [sys.executable, __file__, "build", str(articles), str(comments), str(ratings)]
         + [str(n) for n in busy],
@@ -80,11 +99,12 @@ def build_site(
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def migrations_key() -> str:
-    """Names and sizes of every migration installed (ours and our dependencies') and of
-    the dataset builder: a built site is reused while they are unchanged."""
+def migrations_key(source: Path = ROOT) -> str:
+    """Names and sizes of every migration installed (the `source` tree's and our
+    dependencies') and of the dataset builder: a built site is reused while they are
+    unchanged."""
     digest = hashlib.sha256((BENCH / "dataset.py").read_bytes())
-    for base in (ROOT / "broadsheet", Path(sysconfig.get_paths()["purelib"])):
+    for base in (Path(source) / "broadsheet", Path(sysconfig.get_paths()["purelib"])):
         for path in sorted(base.glob("**/migrations/*.py")):
             digest.update(f"{path.relative_to(base)}:{path.stat().st_size}".encode())
     return digest.hexdigest()[:16]
@@ -104,7 +124,8 @@ def prepared_site(
     machine) into var/crash-sites/, then copied in: SQLite's file through its backup
     API, a PostgreSQL database through pg_dump and pg_restore."""
     sizes = "".join(f"-b{n}" for n in busy)
-    template = TEMPLATES / f"{migrations_key()}-{articles}-{comments}-{ratings}{sizes}"
+    key = migrations_key(Path(env.get("BENCH_SOURCE_TREE", ROOT)))
+    template = TEMPLATES / f"{key}-{articles}-{comments}-{ratings}{sizes}"
     url = env["DATABASE_URL"]
     postgres = url.startswith("postgres")
     copy = template / ("site.pgdump" if postgres else "site.sqlite3")
