@@ -32,13 +32,21 @@ def announce_approved(comment, was_held: bool) -> None:
     comment_approved.send(sender=type(comment), comment=comment, was_held=was_held)
 
 
-# Sent after commit whenever what a page shows of its discussion changes: a comment
-# posted, edited, removed, approved; a vote; a rating; a recount. The page cache listens,
-# and live threads (broadsheet.live), which read the named comment's state as it now is.
+# Sent inside the transaction of every change to what a page shows of its discussion (a
+# comment posted, edited, removed, approved; a vote; a rating; a recount), as the
+# change's last step: live threads (broadsheet.live) write the events readers are sent
+# in that same transaction, so a change and its events commit together. kwargs: page_id,
+# comment_id (None: the page as a whole), and what the change already knows, so that
+# no receiver reads it again: `votes` ({id, score, up, down}: a vote on an approved
+# comment, its new totals) or `rating` ({average, count}: the article's new rating).
+discussion_changing = Signal()
+
+# Sent after commit for the same changes: the page cache listens.
 discussion_changed = Signal()  # kwargs: page_id, comment_id (None: the page as a whole)
 
 
-def announce_changed(page_id: int, comment_id: int | None = None) -> None:
+def announce_changed(page_id: int, comment_id: int | None = None, **known) -> None:
+    discussion_changing.send(sender=None, page_id=page_id, comment_id=comment_id, **known)
     transaction.on_commit(
         lambda: discussion_changed.send(sender=None, page_id=page_id, comment_id=comment_id)
     )
