@@ -5,6 +5,9 @@ approval or the scheduler). Pages with passage comments get them re-anchored by 
 enqueued when the publishing transaction commits.
 """
 
+import threading
+from contextlib import contextmanager
+
 from django.db import transaction
 from django.dispatch import Signal
 
@@ -45,8 +48,36 @@ discussion_changing = Signal()
 discussion_changed = Signal()  # kwargs: page_id, comment_id (None: the page as a whole)
 
 
+_held = threading.local()
+
+
+@contextmanager
+def announced_together():
+    """Several changes in one transaction (a moderator's bulk action): what they announce
+    is sent when the block ends, after all of its writes. So the live log's row lock,
+    which `discussion_changing` takes, stays the last lock a transaction takes, as in a
+    single change; otherwise, on PostgreSQL, a vote holding a comment's row and waiting
+    for that lock could deadlock with the bulk action waiting for the comment. Nothing
+    is sent when the block raises (its transaction rolls back)."""
+    if getattr(_held, "pending", None) is not None:  # inside another: that one sends
+        yield
+        return
+    _held.pending = pending = {}
+    try:
+        yield
+    finally:
+        _held.pending = None
+    for (page_id, comment_id), known in pending.items():
+        discussion_changing.send(sender=None, page_id=page_id, comment_id=comment_id, **known)
+
+
 def announce_changed(page_id: int, comment_id: int | None = None, **known) -> None:
-    discussion_changing.send(sender=None, page_id=page_id, comment_id=comment_id, **known)
+    pending = getattr(_held, "pending", None)
+    if pending is None:
+        discussion_changing.send(sender=None, page_id=page_id, comment_id=comment_id, **known)
+    else:  # once per comment (or page), as it stands at the end
+        pending.pop((page_id, comment_id), None)
+        pending[(page_id, comment_id)] = known
     transaction.on_commit(
         lambda: discussion_changed.send(sender=None, page_id=page_id, comment_id=comment_id)
     )

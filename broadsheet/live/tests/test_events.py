@@ -66,3 +66,28 @@ def test_the_newest_events_are_kept_and_the_oldest_pruned(article, settings):
     assert sorted(numbers) == list(range(min(numbers), last + 1))  # no gap
     assert len(numbers) >= 5  # the newest LIVE_EVENTS_KEPT always
     assert len(numbers) <= 5 + PRUNE_EVERY  # pruned now and then
+
+
+def test_a_bulk_approval_announces_each_comment_once_after_all_its_writes(
+    article, django_user_model
+):
+    from django.contrib.auth.models import Group
+
+    from broadsheet.moderation.services import moderate
+
+    editor = django_user_model.objects.create_user("eda", "eda@example.org", "a long phrase")
+    editor.groups.add(Group.objects.get(name="Editors"))
+    held = [post(article, f"Held comment number {n}", name=f"guest{n}") for n in range(2)]
+    for comment in held:
+        services.set_status(comment.pk, Comment.Status.PENDING)
+    Event.objects.all().delete()
+
+    moderate(moderator=editor, comment_ids=[c.pk for c in held], action="approve")
+
+    assert [(kind, data.get("id")) for kind, data in log(article)] == [
+        ("comment", held[0].pk),
+        ("totals", None),
+        ("comment", held[1].pk),
+        ("totals", None),
+    ]
+    assert log(article)[-1][1]["count"] == 2
