@@ -44,8 +44,10 @@ def announce_approved(comment, was_held: bool) -> None:
 # comment, its new totals) or `rating` ({average, count}: the article's new rating).
 discussion_changing = Signal()
 
-# Sent after commit for the same changes: the page cache listens.
-discussion_changed = Signal()  # kwargs: page_id, comment_id (None: the page as a whole)
+# Sent after commit for the same changes: the page cache listens. kwargs: page_id,
+# comment_id (None: the page as a whole), listed (False for a vote or a rating, which
+# change nothing a listing of articles shows).
+discussion_changed = Signal()
 
 
 _held = threading.local()
@@ -78,6 +80,9 @@ def announce_changed(page_id: int, comment_id: int | None = None, **known) -> No
     else:  # once per comment (or page), as it stands at the end
         pending.pop((page_id, comment_id), None)
         pending[(page_id, comment_id)] = known
+    listed = "votes" not in known and "rating" not in known
     transaction.on_commit(
-        lambda: discussion_changed.send(sender=None, page_id=page_id, comment_id=comment_id)
+        lambda: discussion_changed.send(
+            sender=None, page_id=page_id, comment_id=comment_id, listed=listed
+        )
     )
