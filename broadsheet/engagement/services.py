@@ -753,6 +753,18 @@ def _fetch_one(sql: str, params: list) -> tuple | None:
         return cursor.fetchone()
 
 
+def _mine_and_cap(table: str, value: str, key: str) -> str:
+    """The reader's own vote or rating on one comment or article (`key` its id), and
+    their address's guest votes or ratings there within the cap's window (the (key,
+    ip_hash) index): the cap's count and the oldest's time, used only for a new one."""
+    voter = connection.ops.quote_name("voter")
+    return (
+        f"SELECT (SELECT {value} FROM {table} WHERE {key} = %s AND {voter} = %s), "  # noqa: S608
+        f"COUNT(*), MIN(created_at) FROM {table} WHERE {key} = %s AND ip_hash = %s "
+        f"AND {voter} LIKE 'g:%%' AND created_at >= %s"
+    )
+
+
 @dataclass(frozen=True)
 class _VoteStatements:
     comment: str
@@ -775,11 +787,7 @@ def _vote_statements() -> _VoteStatements:
     return _VoteStatements(
         comment=f"SELECT page_id, user_id, guest_key, {score}, {up}, {down} "  # noqa: S608
         f"FROM {comments} WHERE id = %s AND status = %s{lock}",
-        # The reader's vote, and their address's guest votes on the comment in the window
-        # (the (comment, ip_hash) index): the cap's count, used only for a new vote.
-        mine_and_cap=f"SELECT (SELECT {q('value')} FROM {votes} WHERE {mine}), "  # noqa: S608
-        f"COUNT(*), MIN(created_at) FROM {votes} WHERE comment_id = %s AND ip_hash = %s "
-        f"AND {q('voter')} LIKE 'g:%%' AND created_at >= %s",
+        mine_and_cap=_mine_and_cap(votes, q("value"), "comment_id"),
         insert=f"INSERT INTO {votes} (comment_id, {q('voter')}, ip_hash, {q('value')}, "  # noqa: S608
         "created_at) VALUES (%s, %s, %s, %s, %s)",
         change=f"UPDATE {votes} SET {q('value')} = %s WHERE {mine}",  # noqa: S608
@@ -929,9 +937,7 @@ def _rating_statements() -> _RatingStatements:
         lock=f"INSERT INTO {summaries} (page_id, {count}, {total}, imported_count, "  # noqa: S608
         f"imported_total) VALUES (%s, 0, 0, 0, 0) ON CONFLICT (page_id) DO UPDATE SET "
         f"{count} = {summaries}.{count} RETURNING {count}, {total}",
-        mine_and_cap=f"SELECT (SELECT stars FROM {ratings} WHERE page_id = %s AND "  # noqa: S608
-        f"{voter} = %s), COUNT(*), MIN(created_at) FROM {ratings} WHERE page_id = %s "
-        f"AND ip_hash = %s AND {voter} LIKE 'g:%%' AND created_at >= %s",
+        mine_and_cap=_mine_and_cap(ratings, "stars", "page_id"),
         insert=f"INSERT INTO {ratings} (page_id, {voter}, ip_hash, stars, created_at, "  # noqa: S608
         "updated_at) VALUES (%s, %s, %s, %s, %s, %s)",
         change=f"UPDATE {ratings} SET stars = %s, updated_at = %s "  # noqa: S608

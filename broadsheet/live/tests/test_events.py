@@ -9,20 +9,9 @@ from broadsheet.engagement import services
 from broadsheet.engagement.models import Comment
 from broadsheet.live.models import Channel, Event
 from broadsheet.live.publish import PRUNE_EVERY
-from broadsheet.live.tests.conftest import guest
+from broadsheet.live.tests.conftest import guest, post
 
 pytestmark = pytest.mark.django_db
-
-
-def post(article, body: str, name: str = "neighbour") -> Comment:
-    return services.post_comment(
-        page_id=article.pk,
-        reader=guest(name),
-        body=body,
-        author_name=name.title(),
-        author_email=f"{name}@example.org",
-        consent=True,
-    )
 
 
 def log(article) -> list[tuple[str, dict]]:
