@@ -146,9 +146,11 @@ def _bump(*keys: str) -> None:
             cache.set(key, time.time_ns(), timeout=None)
 
 
-def page_changed(page_id: int) -> None:
-    """An article's page or discussion changed: its entry and every listing go stale."""
-    _bump(page_key(page_id), LISTINGS)
+def page_changed(page_id: int, listings: bool = True) -> None:
+    """An article's page or discussion changed: its entry goes stale, and every listing
+    unless the change is none a listing shows (a vote, a rating: listings show comment
+    counts and the latest comments)."""
+    _bump(page_key(page_id), *([LISTINGS] if listings else []))
 
 
 def purge_cdn(page_id: int) -> None:

@@ -7,15 +7,17 @@ stored when one is raised.
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
+from functools import cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
-from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Count, F, Max, Min, OuterRef, QuerySet, Subquery, Sum
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import Count, F, Max, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from wagtail.models import Page
 
 from broadsheet.engagement import anchoring
@@ -118,23 +120,26 @@ LIMITS = {
 GUEST_CAP_HOURS = 24
 
 
-def _cap_guests(reader: Reader, earlier: QuerySet, message: str) -> None:
+def _guest_window_start():
+    return timezone.now() - timedelta(hours=GUEST_CAP_HOURS)
+
+
+def _cap_guests(reader: Reader, earlier: int, first, message: str) -> None:
     """Refuse a guest's new vote or rating when GUEST_VOTES_PER_ADDRESS guests from the
     reader's keyed address already cast one on the same comment or article in the last
     24 hours: a guest is their cookie, so clearing it makes a new guest, and this is what
-    bounds them. `earlier` is the comment's votes or the article's ratings; filtered by
-    address it walks the (comment, ip_hash) or (page, ip_hash) index: one small query.
-    Accounts are not capped, and a change to one's own vote never comes here."""
+    bounds them. `earlier` and `first` are those guests' count and the oldest's time,
+    read by the vote's or the rating's own query (the (comment, ip_hash) or (page,
+    ip_hash) index). Accounts are not capped, and a change to one's own vote never comes
+    here."""
     if reader.user is not None:
         return
-    since = timezone.now() - timedelta(hours=GUEST_CAP_HOURS)
-    counted = earlier.filter(
-        ip_hash=reader.ip_hash, voter__startswith="g:", created_at__gte=since
-    ).aggregate(n=Count("pk"), first=Min("created_at"))
     cap = settings.GUEST_VOTES_PER_ADDRESS
-    if counted["n"] >= cap:
+    if earlier >= cap:
         # Retry-After: when the oldest of them leaves the window.
-        first = counted["first"] or timezone.now()
+        if isinstance(first, str):  # SQLite's text, in UTC
+            first = parse_datetime(first).replace(tzinfo=UTC)
+        first = first or timezone.now()
         wait = (first + timedelta(hours=GUEST_CAP_HOURS) - timezone.now()).total_seconds()
         limit = Limit("guest-votes-address", cap, GUEST_CAP_HOURS * 3600)
         raise Throttled(RateLimited(limit, int(wait) + 1, message))
@@ -694,46 +699,102 @@ def cast_vote(*, comment_id: int, reader: Reader, value: int) -> VoteResult:
 
 @transaction.atomic
 def _cast_vote(comment_id: int, reader: Reader, value: int) -> VoteResult:
-    # Only what the checks below read: not the body and its HTML, which can be long.
-    comment = Comment.objects.filter(pk=comment_id, status=Comment.Status.APPROVED).only(
-        "pk", "page_id", "user_id", "guest_key"
-    )
-    if reader.user is None:
-        # Guests' new votes are counted against their address's cap: the comment's row
-        # lock (its counts are updated below anyway) makes concurrent guests take turns.
-        comment = comment.select_for_update()
-    comment = comment.first()
-    if comment is None:
+    """Five statements: the comment (locked: concurrent votes on it take turns, which
+    also makes concurrent guests take turns at their address's cap), the reader's vote
+    and the cap's count in one, the vote's insert, update or delete, the counts' F()
+    deltas returning the new totals, and live's event (signals.discussion_changing)."""
+    sql = _vote_statements()
+    found = _fetch_one(sql.comment, [comment_id, Comment.Status.APPROVED.value])
+    if found is None:
         raise NotFound({"comment": "No such comment."})
-    if reader.owns(comment):
+    page_id, user_id, guest_key, score, up, down = found
+    if reader.owns(_Author(user_id, guest_key)):
         raise Forbidden({"comment": "You cannot vote on your own comment."})
-    existing = Vote.objects.select_for_update().filter(comment=comment, voter=reader.voter).first()
-    old = existing.value if existing else 0
-    if value != old:
-        if value == 0:
-            existing.delete()
-        elif existing:
-            existing.value = value
-            existing.save(update_fields=["value"])
-        else:
+    since = connection.ops.adapt_datetimefield_value(_guest_window_start())
+    params = [comment_id, reader.voter, comment_id, reader.ip_hash, since]
+    old, earlier, first = _fetch_one(sql.mine_and_cap, params)
+    old = old or 0
+    if value == old:  # a repeated vote changes nothing: nothing to write or announce
+        return VoteResult(score=score, up=up, down=down, mine=value)
+    with connection.cursor() as cursor:
+        if old == 0:
             _cap_guests(
                 reader,
-                Vote.objects.filter(comment=comment),
+                earlier,
+                first,
                 "Too many readers on your network have voted on this comment today. "
                 "Sign in to vote on it.",
             )
-            with transaction.atomic():
-                Vote.objects.create(
-                    comment=comment, voter=reader.voter, ip_hash=reader.ip_hash, value=value
-                )
-        Comment.objects.filter(pk=comment.pk).update(
-            upvotes=F("upvotes") + int(value == 1) - int(old == 1),
-            downvotes=F("downvotes") + int(value == -1) - int(old == -1),
-            score=F("score") + value - old,
-        )
-    comment.refresh_from_db(fields=["upvotes", "downvotes", "score"])
-    announce_changed(comment.page_id, comment.pk)
-    return VoteResult(score=comment.score, up=comment.upvotes, down=comment.downvotes, mine=value)
+            now = connection.ops.adapt_datetimefield_value(timezone.now())
+            cursor.execute(sql.insert, [comment_id, reader.voter, reader.ip_hash, value, now])
+        elif value == 0:
+            cursor.execute(sql.delete, [comment_id, reader.voter])
+        else:
+            cursor.execute(sql.change, [value, comment_id, reader.voter])
+        deltas = [int(value == 1) - int(old == 1), int(value == -1) - int(old == -1)]
+        cursor.execute(sql.count, [*deltas, value - old, comment_id])
+        score, up, down = cursor.fetchone()
+    votes = {"id": comment_id, "score": score, "up": up, "down": down}
+    announce_changed(page_id, comment_id, votes=votes)
+    return VoteResult(score=score, up=up, down=down, mine=value)
+
+
+@dataclass(frozen=True)
+class _Author:
+    """What Reader.owns reads of a comment."""
+
+    user_id: int | None
+    guest_key: str
+
+
+def _fetch_one(sql: str, params: list) -> tuple | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def _mine_and_cap(table: str, value: str, key: str) -> str:
+    """The reader's own vote or rating on one comment or article (`key` its id), and
+    their address's guest votes or ratings there within the cap's window (the (key,
+    ip_hash) index): the cap's count and the oldest's time, used only for a new one."""
+    voter = connection.ops.quote_name("voter")
+    return (
+        f"SELECT (SELECT {value} FROM {table} WHERE {key} = %s AND {voter} = %s), "  # noqa: S608
+        f"COUNT(*), MIN(created_at) FROM {table} WHERE {key} = %s AND ip_hash = %s "
+        f"AND {voter} LIKE 'g:%%' AND created_at >= %s"
+    )
+
+
+@dataclass(frozen=True)
+class _VoteStatements:
+    comment: str
+    mine_and_cap: str
+    insert: str
+    change: str
+    delete: str
+    count: str
+
+
+@cache
+def _vote_statements() -> _VoteStatements:
+    """The vote's statements, written out: through the ORM, building them cost more than
+    running them (names only are formatted in; every value is a parameter)."""
+    q = connection.ops.quote_name
+    comments, votes = q(Comment._meta.db_table), q(Vote._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    up, down, score = q("upvotes"), q("downvotes"), q("score")
+    mine = f"comment_id = %s AND {q('voter')} = %s"
+    return _VoteStatements(
+        comment=f"SELECT page_id, user_id, guest_key, {score}, {up}, {down} "  # noqa: S608
+        f"FROM {comments} WHERE id = %s AND status = %s{lock}",
+        mine_and_cap=_mine_and_cap(votes, q("value"), "comment_id"),
+        insert=f"INSERT INTO {votes} (comment_id, {q('voter')}, ip_hash, {q('value')}, "  # noqa: S608
+        "created_at) VALUES (%s, %s, %s, %s, %s)",
+        change=f"UPDATE {votes} SET {q('value')} = %s WHERE {mine}",  # noqa: S608
+        delete=f"DELETE FROM {votes} WHERE {mine}",  # noqa: S608
+        count=f"UPDATE {comments} SET {up} = {up} + %s, {down} = {down} + %s, "  # noqa: S608
+        f"{score} = {score} + %s WHERE id = %s RETURNING {score}, {up}, {down}",
+    )
 
 
 def recount(page_id: int | None = None) -> int:
@@ -822,33 +883,65 @@ def rate_page(*, page_id: int, reader: Reader, stars) -> RatingResult:
 
 @transaction.atomic
 def _rate(page: Page, reader: Reader, stars: int) -> RatingResult:
-    summary = RatingSummary.objects.all()
-    if reader.user is None:
-        # Guests' new ratings are counted against their address's cap: the summary's
-        # row lock (it is updated below anyway) makes concurrent guests take turns.
-        summary = summary.select_for_update()
-    summary.get_or_create(page_id=page.pk)
-    existing = Rating.objects.select_for_update().filter(page=page, voter=reader.voter).first()
-    if existing is None:
-        _cap_guests(
-            reader,
-            Rating.objects.filter(page=page),
-            "Too many readers on your network have rated this article today. Sign in to rate it.",
-        )
-        with transaction.atomic():
-            Rating.objects.create(
-                page=page, voter=reader.voter, ip_hash=reader.ip_hash, stars=stars
+    """Five statements: the article's summary row (made if need be and locked: ratings
+    of one article take turns, guests at their address's cap included), the reader's
+    rating and the cap's count in one, the rating's insert or update, the summary's F()
+    deltas, and live's event with the new rating (signals.discussion_changing)."""
+    sql = _rating_statements()
+    since = connection.ops.adapt_datetimefield_value(_guest_window_start())
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(sql.lock, [page.pk])
+        count, total = cursor.fetchone()
+        cursor.execute(sql.mine_and_cap, [page.pk, reader.voter, page.pk, reader.ip_hash, since])
+        old, earlier, first = cursor.fetchone()
+        if old == stars:  # the same stars again change nothing: nothing to announce
+            return RatingResult(RatingSummary(count=count, total=total).average, count, stars)
+        if old is None:
+            _cap_guests(
+                reader,
+                earlier,
+                first,
+                "Too many readers on your network have rated this article today. "
+                "Sign in to rate it.",
             )
-        RatingSummary.objects.filter(page_id=page.pk).update(
-            count=F("count") + 1, total=F("total") + stars
-        )
-    elif existing.stars != stars:
-        RatingSummary.objects.filter(page_id=page.pk).update(
-            total=F("total") + stars - existing.stars
-        )
-        existing.stars = stars
-        existing.updated_at = timezone.now()
-        existing.save(update_fields=["stars", "updated_at"])
-    summary = RatingSummary.objects.get(page_id=page.pk)
-    announce_changed(page.pk)
-    return RatingResult(summary.average, summary.count, stars)
+            cursor.execute(sql.insert, [page.pk, reader.voter, reader.ip_hash, stars, now, now])
+            added, old = 1, 0
+        else:
+            cursor.execute(sql.change, [stars, now, page.pk, reader.voter])
+            added = 0
+        cursor.execute(sql.count, [added, stars - old, page.pk])
+    # The row is locked: the new totals are what was read plus this change.
+    count, total = count + added, total + stars - old
+    average = RatingSummary(count=count, total=total).average
+    announce_changed(page.pk, rating={"average": average, "count": count})
+    return RatingResult(average, count, stars)
+
+
+@dataclass(frozen=True)
+class _RatingStatements:
+    lock: str
+    mine_and_cap: str
+    insert: str
+    change: str
+    count: str
+
+
+@cache
+def _rating_statements() -> _RatingStatements:
+    """The rating's statements, written out, as the vote's (see _vote_statements)."""
+    q = connection.ops.quote_name
+    summaries, ratings = q(RatingSummary._meta.db_table), q(Rating._meta.db_table)
+    count, total, voter = q("count"), q("total"), q("voter")
+    return _RatingStatements(
+        lock=f"INSERT INTO {summaries} (page_id, {count}, {total}, imported_count, "  # noqa: S608
+        f"imported_total) VALUES (%s, 0, 0, 0, 0) ON CONFLICT (page_id) DO UPDATE SET "
+        f"{count} = {summaries}.{count} RETURNING {count}, {total}",
+        mine_and_cap=_mine_and_cap(ratings, "stars", "page_id"),
+        insert=f"INSERT INTO {ratings} (page_id, {voter}, ip_hash, stars, created_at, "  # noqa: S608
+        "updated_at) VALUES (%s, %s, %s, %s, %s, %s)",
+        change=f"UPDATE {ratings} SET stars = %s, updated_at = %s "  # noqa: S608
+        f"WHERE page_id = %s AND {voter} = %s",
+        count=f"UPDATE {summaries} SET {count} = {count} + %s, "  # noqa: S608
+        f"{total} = {total} + %s WHERE page_id = %s",
+    )

@@ -451,16 +451,15 @@ def rate(request: HttpRequest, page_id: int) -> HttpResponse:
         )
     reader = reader_for(request, create=True)
     try:
-        services.rate_page(page_id=page.pk, reader=reader, stars=stars)
+        rating = services.rate_page(page_id=page.pk, reader=reader, stars=stars)
     except services.CommentError as error:
         if request.htmx:
             context = {**_rating_context(page, reader), "error": error.message}
             return TemplateResponse(request, "engagement/rating.html", context)
         return _refused(request, error, page)
-    if request.htmx:
-        response = TemplateResponse(
-            request, "engagement/rating.html", {**_rating_context(page, reader), "thanks": True}
-        )
+    if request.htmx:  # the rating as the write left it: not read again
+        context = {"page_id": page.pk, "rating": rating, "thanks": True}
+        response = TemplateResponse(request, "engagement/rating.html", context)
     else:
         response = HttpResponseRedirect(f"{page.url}#rating")
         response.status_code = 303

@@ -7,9 +7,9 @@ class LiveConfig(AppConfig):
     verbose_name = "Live threads"
 
     def ready(self) -> None:
-        from broadsheet.engagement.signals import discussion_changed
-        from broadsheet.live.publish import discussion_changed_live
+        from broadsheet.engagement.signals import discussion_changing
+        from broadsheet.live.publish import discussion_changing_live
 
-        # engagement sends it after commit; live never imports back into engagement's
-        # services, it reads the state through engagement's selectors and models.
-        discussion_changed.connect(discussion_changed_live, dispatch_uid="live-publish")
+        # engagement sends it inside the change's transaction; live never imports back
+        # into engagement's services, it reads the state through its selectors and models.
+        discussion_changing.connect(discussion_changing_live, dispatch_uid="live-publish")

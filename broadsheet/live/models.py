@@ -1,10 +1,11 @@
 """The event log readers' streams replay and follow.
 
 Each article with live readers' interest has a `Channel` row whose `seq` numbers its
-events. An event is written after the change it reports commits, in its own short
-transaction that locks the channel row: so on every database an article's events
-become visible in the order of their numbers, and a reader who has seen number N has
-missed exactly the events numbered above N (the SSE `Last-Event-ID`).
+events. An event is written in the transaction of the change it reports, as its last
+step, by an upsert of the channel row that numbers it and locks the row until the
+change commits: so on every database an article's events become visible in the order
+of their numbers (and commit with their change or not at all), and a reader who has
+seen number N has missed exactly the events numbered above N (the SSE `Last-Event-ID`).
 """
 
 from django.db import models

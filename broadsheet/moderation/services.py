@@ -15,6 +15,7 @@ from django.utils.module_loading import import_string
 from broadsheet.engagement import services as engagement
 from broadsheet.engagement.identity import Reader
 from broadsheet.engagement.models import Comment
+from broadsheet.engagement.signals import announced_together
 from broadsheet.moderation import bans, spam
 from broadsheet.moderation.models import Ban, ModerationAction, ModerationRules, Report, SpamFilter
 from broadsheet.reader_input import clean_text, whole_number
@@ -65,6 +66,7 @@ def author_identities(comment: Comment) -> list[tuple[str, str]]:
 
 
 @transaction.atomic
+@announced_together()  # the live log's lock last, after every comment's
 def moderate(
     *, moderator, comment_ids: list[int], action: str, reason: str = "", shadow=False, days=None
 ) -> int:

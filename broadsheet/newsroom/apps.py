@@ -19,8 +19,8 @@ class NewsroomConfig(AppConfig):
             pagecache.page_changed(instance.pk)
             pagecache.published()
 
-        def on_discussion(sender, page_id, **kwargs):
-            pagecache.page_changed(page_id)
+        def on_discussion(sender, page_id, listed=True, **kwargs):
+            pagecache.page_changed(page_id, listings=listed)
             pagecache.purge_cdn(page_id)
 
         for signal in (page_published, page_unpublished):

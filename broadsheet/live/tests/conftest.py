@@ -38,6 +38,21 @@ def guest(name: str) -> Reader:
     return Reader(user=None, guest_key=keyed_hash("reader", name), ip_hash=keyed_hash("ip", name))
 
 
+def post(article, body: str, name: str = "neighbour", **extra):
+    """A guest's comment on `article`, approved unless moderation holds it."""
+    from broadsheet.engagement import services
+
+    return services.post_comment(
+        page_id=article.pk,
+        reader=guest(name),
+        body=body,
+        author_name=name.title(),
+        author_email=f"{name}@example.org",
+        consent=True,
+        **extra,
+    )
+
+
 @pytest.fixture
 def short_streams(settings):
     """Streams that end by themselves soon after the last event (an idle stream closes),

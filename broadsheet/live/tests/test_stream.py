@@ -9,7 +9,7 @@ from django.test import AsyncClient, Client
 
 from broadsheet.engagement import services
 from broadsheet.engagement.models import Comment
-from broadsheet.live.tests.conftest import guest, parse, read_all
+from broadsheet.live.tests.conftest import guest, parse, post, read_all
 
 # The streams read the database from other threads, as they do when served: committed
 # rows, not a test transaction's. Serialized rollback gives the rows migrations made back
@@ -19,18 +19,6 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 def stream_url(article) -> str:
     return f"/live/articles/{article.pk}/events"
-
-
-def post(article, body: str, name: str = "neighbour", **extra) -> Comment:
-    return services.post_comment(
-        page_id=article.pk,
-        reader=guest(name),
-        body=body,
-        author_name=name.title(),
-        author_email=f"{name}@example.org",
-        consent=True,
-        **extra,
-    )
 
 
 def read_stream(url: str, **headers) -> tuple[int, dict, list[dict], str]:

@@ -84,6 +84,20 @@ def test_a_new_comment_vote_or_rating_shows_at_once(
     assert rated["X-Cache"] == "miss" and "1 rating" in rated.content.decode()
 
 
+def test_a_vote_or_a_rating_leaves_the_listings_cached(
+    client, article, world, django_capture_on_commit_callbacks
+):
+    created = Reader("198.51.100.9").comment(article, "Worth a vote.")
+    client.get(world.url)
+    assert client.get(world.url)["X-Cache"] == "hit"
+    with django_capture_on_commit_callbacks(execute=True):
+        Reader("198.51.100.10").vote(created["id"], 1)
+        Reader("198.51.100.11").post(f"/api/v1/articles/{article.pk}/rating", {"stars": 4})
+    # No listing shows votes or ratings (comment counts and the latest comments only).
+    assert client.get(world.url)["X-Cache"] == "hit"
+    assert client.get(article.url)["X-Cache"] == "miss"
+
+
 def test_a_change_made_by_another_process_is_never_served_from_this_ones_copy(client, article):
     """Each process keeps the pages it served; another web process or the worker only
     moves the counters in the shared cache, and that must be enough."""
