@@ -19,6 +19,18 @@ def pytest_addoption(parser):
     )
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _quick_password_hashing():
+    """Passwords hashed at one PBKDF2 round instead of production's million (see
+    broadsheet/tests/hashers.py)."""
+    from django.test import override_settings
+
+    with override_settings(
+        PASSWORD_HASHERS=["broadsheet.tests.hashers.OneRoundPBKDF2PasswordHasher"]
+    ):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
     """Uploaded and generated images go to a throwaway folder, never var/media."""
