@@ -149,7 +149,12 @@ def _restore_migrated_rows(config) -> None:
 def pytest_sessionstart(session):
     """Templates name static files by their hashed names, as in production, which needs
     collectstatic's manifest to be current: refreshed once per run (about 2 s), by the
-    xdist controller before its workers start (or by the one process without xdist)."""
+    xdist controller before its workers start (or by the one process without xdist).
+    Each process then reads the collected files' table once, not per test client
+    (broadsheet/tests/static_files.py)."""
+    from broadsheet.tests import static_files
+
+    static_files.read_once()
     if hasattr(session.config, "workerinput"):
         return
     from django.core.management import call_command
