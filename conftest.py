@@ -117,12 +117,14 @@ def pytest_collection_modifyitems(items):
 def pytest_runtest_teardown(item, nextitem):
     """After a test that flushed the database, put back the rows migrations made (Wagtail's
     root page and default site, the Editors and Moderators groups, content types and
-    permissions), as Django serialized them when it made the test database.
+    permissions), as they were read when the test database was made (testdb.py: one
+    statement per table, a few milliseconds, where Django's deserializing took 0.1 s).
 
     Django restores them at the start of the next serialized_rollback test only, and its
     runner orders transactional tests last so that no other test sees the empty tables.
     On pytest-xdist a worker runs whole files in the order it is handed them, transactional
     or not, so the tests after a flush on that worker would find no root page and no groups.
+    Django's own restore is left nothing to do (testdb.create_test_db).
     """
     try:
         return (yield)
@@ -138,12 +140,38 @@ def _restore_migrated_rows(config) -> None:
     from django.contrib.contenttypes.models import ContentType
     from pytest_django.plugin import blocking_manager_key
 
+    from broadsheet.tests import testdb
+
     with config.stash[blocking_manager_key].unblock():
         for connection in connections.all(initialized_only=True):
+            if testdb.restore_migrated_rows(connection):
+                continue
             contents = getattr(connection, "_test_serialized_contents", None)
             if contents:
                 connection.creation.deserialize_db_from_string(contents)
     ContentType.objects.clear_cache()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Test databases are copied from a template migrated once, not migrated by every
+    worker in every run (broadsheet/tests/testdb.py)."""
+    from broadsheet.tests import testdb
+
+    with testdb.migrated_once():
+        yield
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's, then the rows migrations made are read once, to be put back after
+    each test that flushes the database (pytest_runtest_teardown)."""
+    from broadsheet.tests import testdb
+
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            if hasattr(connection, "_test_serialized_contents"):
+                testdb.remember_migrated_rows(connection)
 
 
 def pytest_sessionstart(session):
