@@ -124,7 +124,7 @@ def pytest_runtest_teardown(item, nextitem):
     runner orders transactional tests last so that no other test sees the empty tables.
     On pytest-xdist a worker runs whole files in the order it is handed them, transactional
     or not, so the tests after a flush on that worker would find no root page and no groups.
-    Django's own restore is left nothing to do (testdb.create_test_db).
+    Django's own restore is left nothing to do (testdb.remember_migrated_rows).
     """
     try:
         return (yield)

@@ -170,11 +170,7 @@ def _template_for(connection):
 
 def create_test_db(self, verbosity=1, autoclobber=False, serialize=True, keepdb=False):
     """BaseDatabaseCreation.create_test_db, but copied from the template when there is
-    one (and the template made when there is none). Django's serialized copy of the
-    database is left empty: conftest.py puts the migrated rows back itself
-    (restore_migrated_rows), so Django's own restore before a serialized_rollback test
-    has nothing left to do; its being there still keeps the flush after such a test
-    from making content types and permissions anew."""
+    one (and the template made when there is none)."""
     connection = self.connection
     template = None
     if not keepdb and connection.settings_dict["TEST"].get("MIGRATE", True) is not False:
@@ -198,8 +194,6 @@ def create_test_db(self, verbosity=1, autoclobber=False, serialize=True, keepdb=
             settings.DATABASES[connection.alias]["NAME"] = test_name
             connection.settings_dict["NAME"] = test_name
             call_command("createcachetable", database=connection.alias)
-    if serialize:
-        connection._test_serialized_contents = "[]"
     connection.ensure_connection()
     return test_name
 
@@ -244,6 +238,11 @@ def remember_migrated_rows(connection) -> None:
     else:
         return  # conftest.py falls back on Django's serialized copy
     connection._migrated_rows = saved
+    # Django's own restore, before each serialized_rollback test, is then left nothing to
+    # do: the rows are back already. Its copy must stay there, though, empty: it is what
+    # keeps the flush after such a test from making content types and permissions anew.
+    if hasattr(connection, "_test_serialized_contents"):
+        connection._test_serialized_contents = "[]"
 
 
 def restore_migrated_rows(connection) -> bool:
