@@ -96,12 +96,28 @@ def _flushes_database(item) -> bool:
     return "transactional_db" in names or "live_server" in names
 
 
+def pytest_configure(config):
+    """On the xdist controller (or the one process): record how long each test file took,
+    and hand files to the workers in the order they collected them, the longest first
+    (broadsheet/tests/file_order.py), not xdist's by number of tests."""
+    if hasattr(config, "workerinput"):
+        return
+    from broadsheet.tests.file_order import DurationRecorder
+
+    config.pluginmanager.register(DurationRecorder(), "broadsheet-file-durations")
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
 @pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
     """Every test that flushes the database does so with serialized_rollback: its flush
     then leaves the tables empty (post_migrate inhibited, so no content types or
     permissions come back under new ids) and the rows migrations made can be put back
-    whole after it (pytest_runtest_teardown below)."""
+    whole after it (pytest_runtest_teardown below).
+
+    On xdist's workers the files are then put longest first (file_order.py); each file's
+    tests keep their order."""
     for item in items:
         if not _flushes_database(item):
             continue
@@ -111,6 +127,10 @@ def pytest_collection_modifyitems(items):
             continue
         kwargs.update(transaction=True, serialized_rollback=True)
         item.add_marker(pytest.mark.django_db(*(marker.args if marker else ()), **kwargs), False)
+    if hasattr(config, "workerinput"):
+        from broadsheet.tests.file_order import longest_first
+
+        longest_first(items)
 
 
 @pytest.hookimpl(wrapper=True)
