@@ -9,7 +9,8 @@ are the short ones and both workers finish at nearly the same time.
 
 How long each file took is recorded at the end of every run, in
 var/test-durations.json (a run of some files updates those files only). A file not in
-the record yet is guessed at a third of a second a test.
+the record yet (all of them on a fresh checkout) is guessed from its tests: 5 s for one
+that drives a browser, a third of a second for any other.
 """
 
 import json
@@ -17,6 +18,7 @@ from collections import defaultdict
 from pathlib import Path
 
 GUESS_PER_TEST = 0.3
+GUESS_PER_BROWSER_TEST = 5.0
 
 
 def _record_path() -> Path:
@@ -40,8 +42,14 @@ def longest_first(items: list) -> None:
     for item in items:
         by_file[item.nodeid.split("::", 1)[0]].append(item)
 
+    def guess(item) -> float:
+        browser = getattr(item, "get_closest_marker", lambda name: None)("browser")
+        return GUESS_PER_BROWSER_TEST if browser else GUESS_PER_TEST
+
     def expected(path: str) -> float:
-        return known.get(path, GUESS_PER_TEST * len(by_file[path]))
+        if path in known:
+            return known[path]
+        return sum(guess(item) for item in by_file[path])
 
     order = sorted(by_file, key=lambda path: (-expected(path), path))
     items[:] = [item for path in order for item in by_file[path]]
