@@ -14,6 +14,7 @@ that drives a browser, a third of a second for any other.
 """
 
 import json
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -61,9 +62,27 @@ class DurationRecorder:
 
     def __init__(self):
         self.seconds: dict[str, float] = defaultdict(float)
+        self.started = time.monotonic()
+        # Per xdist worker: seconds in tests, and when its last test ended.
+        self.busy: dict[str, float] = defaultdict(float)
+        self.done: dict[str, float] = {}
 
     def pytest_runtest_logreport(self, report) -> None:
         self.seconds[report.nodeid.split("::", 1)[0]] += report.duration
+        worker = getattr(getattr(report, "node", None), "gateway", None)
+        if worker is not None:
+            self.busy[worker.id] += report.duration
+            self.done[worker.id] = time.monotonic() - self.started
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        """How evenly the workers were loaded: a worker that ended long before the other
+        had nothing left to take (see DEVELOPERS.md)."""
+        loads = [
+            f"{worker} {self.busy[worker]:.0f} s in tests, done at {self.done[worker]:.0f} s"
+            for worker in sorted(self.done)
+        ]
+        if loads:
+            terminalreporter.write_line("workers: " + ", ".join(loads))
 
     def pytest_sessionfinish(self, session) -> None:
         if not self.seconds:
