@@ -54,6 +54,7 @@ def migrations_key(connection) -> str:
                 settings.INSTALLED_APPS,
                 settings.AUTH_USER_MODEL,
                 settings.DEFAULT_AUTO_FIELD,
+                settings.MIGRATION_MODULES,
                 settings.LANGUAGE_CODE,
                 getattr(settings, "WAGTAIL_CONTENT_LANGUAGES", None),
                 settings.USE_TZ,
@@ -173,7 +174,13 @@ def create_test_db(self, verbosity=1, autoclobber=False, serialize=True, keepdb=
     one (and the template made when there is none)."""
     connection = self.connection
     template = None
-    if not keepdb and connection.settings_dict["TEST"].get("MIGRATE", True) is not False:
+    migrating = (
+        connection.settings_dict["TEST"].get("MIGRATE", True) is not False
+        # pytest-django's --no-migrations puts an object of its own here: tables made
+        # from the models, not the migrations, must not become the template.
+        and isinstance(settings.MIGRATION_MODULES, dict)
+    )
+    if migrating and not keepdb:
         template = _template_for(connection)
     if template is None:
         return _create_by_migrating(self, verbosity, autoclobber, serialize, keepdb)
