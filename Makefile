@@ -56,8 +56,10 @@ worker: install
 # Debian's Chromium, the front-cache test Debian's nginx with its cache-purge module (both
 # installed here when missing). A -m in PYTEST_ARGS replaces the one here. On pytest-xdist
 # workers, one per core by default (PYTEST_WORKERS=auto; a number for that many, 0 for one
-# process), each test file whole on one worker, each worker with its own test database and
-# cache keys; collectstatic runs once, before the workers start. A test that flushes the
+# process), each test file whole on one worker, the longest files first (by the last run's
+# times, var/test-durations.json), each worker with its own test database (copied from a
+# template migrated once, var/test-template-*) and cache keys; collectstatic runs once,
+# before the workers start. A test that flushes the
 # database (transactional) has the rows migrations made put back after it (conftest.py), so
 # the order a worker runs files in does not matter. See DEVELOPERS.md.
 PYTEST_WORKERS ?= auto

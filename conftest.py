@@ -19,6 +19,18 @@ def pytest_addoption(parser):
     )
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _quick_password_hashing():
+    """Passwords hashed at one PBKDF2 round instead of production's million (see
+    broadsheet/tests/hashers.py)."""
+    from django.test import override_settings
+
+    with override_settings(
+        PASSWORD_HASHERS=["broadsheet.tests.hashers.OneRoundPBKDF2PasswordHasher"]
+    ):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
     """Uploaded and generated images go to a throwaway folder, never var/media."""
@@ -84,12 +96,28 @@ def _flushes_database(item) -> bool:
     return "transactional_db" in names or "live_server" in names
 
 
+def pytest_configure(config):
+    """On the xdist controller (or the one process): record how long each test file took,
+    and hand files to the workers in the order they collected them, the longest first
+    (broadsheet/tests/file_order.py), not xdist's by number of tests."""
+    if hasattr(config, "workerinput"):
+        return
+    from broadsheet.tests.file_order import DurationRecorder
+
+    config.pluginmanager.register(DurationRecorder(), "broadsheet-file-durations")
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
 @pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
     """Every test that flushes the database does so with serialized_rollback: its flush
     then leaves the tables empty (post_migrate inhibited, so no content types or
     permissions come back under new ids) and the rows migrations made can be put back
-    whole after it (pytest_runtest_teardown below)."""
+    whole after it (pytest_runtest_teardown below).
+
+    On xdist's workers the files are then put longest first (file_order.py); each file's
+    tests keep their order."""
     for item in items:
         if not _flushes_database(item):
             continue
@@ -99,18 +127,24 @@ def pytest_collection_modifyitems(items):
             continue
         kwargs.update(transaction=True, serialized_rollback=True)
         item.add_marker(pytest.mark.django_db(*(marker.args if marker else ()), **kwargs), False)
+    if hasattr(config, "workerinput"):
+        from broadsheet.tests.file_order import longest_first
+
+        longest_first(items)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     """After a test that flushed the database, put back the rows migrations made (Wagtail's
     root page and default site, the Editors and Moderators groups, content types and
-    permissions), as Django serialized them when it made the test database.
+    permissions), as they were read when the test database was made (testdb.py: one
+    statement per table, a few milliseconds, where Django's deserializing took 0.1 s).
 
     Django restores them at the start of the next serialized_rollback test only, and its
     runner orders transactional tests last so that no other test sees the empty tables.
     On pytest-xdist a worker runs whole files in the order it is handed them, transactional
     or not, so the tests after a flush on that worker would find no root page and no groups.
+    Django's own restore is left nothing to do (testdb.remember_migrated_rows).
     """
     try:
         return (yield)
@@ -126,18 +160,49 @@ def _restore_migrated_rows(config) -> None:
     from django.contrib.contenttypes.models import ContentType
     from pytest_django.plugin import blocking_manager_key
 
+    from broadsheet.tests import testdb
+
     with config.stash[blocking_manager_key].unblock():
         for connection in connections.all(initialized_only=True):
+            if testdb.restore_migrated_rows(connection):
+                continue
             contents = getattr(connection, "_test_serialized_contents", None)
             if contents:
                 connection.creation.deserialize_db_from_string(contents)
     ContentType.objects.clear_cache()
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Test databases are copied from a template migrated once, not migrated by every
+    worker in every run (broadsheet/tests/testdb.py)."""
+    from broadsheet.tests import testdb
+
+    with testdb.migrated_once():
+        yield
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's, then the rows migrations made are read once, to be put back after
+    each test that flushes the database (pytest_runtest_teardown)."""
+    from broadsheet.tests import testdb
+
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            if hasattr(connection, "_test_serialized_contents"):
+                testdb.remember_migrated_rows(connection)
+
+
 def pytest_sessionstart(session):
     """Templates name static files by their hashed names, as in production, which needs
     collectstatic's manifest to be current: refreshed once per run (about 2 s), by the
-    xdist controller before its workers start (or by the one process without xdist)."""
+    xdist controller before its workers start (or by the one process without xdist).
+    Each process then reads the collected files' table once, not per test client
+    (broadsheet/tests/static_files.py)."""
+    from broadsheet.tests import static_files
+
+    static_files.read_once()
     if hasattr(session.config, "workerinput"):
         return
     from django.core.management import call_command
