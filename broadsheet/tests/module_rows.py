@@ -70,3 +70,16 @@ def open_discussions():
         patch.setattr("broadsheet.ratelimit.hit", lambda *args, **kwargs: None)
         patch.setattr(verdicts, "rules", relaxed)
         yield
+
+
+def built_once(build, scope: str = "module"):
+    """A fixture of `build()`'s rows, made once per module (or `scope`) by `module_rows`,
+    for the plain case: `newsroom = built_once(build_the_newsroom)` at a module's top."""
+
+    @pytest.fixture(scope=scope)
+    def rows(django_db_setup, django_db_blocker):
+        with module_rows(django_db_blocker, build) as built:
+            yield built
+
+    rows.__doc__ = build.__doc__
+    return rows

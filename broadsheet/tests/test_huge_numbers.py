@@ -17,7 +17,7 @@ from broadsheet.newsroom.tests.factories import (
 )
 from broadsheet.notifications import tokens
 from broadsheet.notifications.models import Address, Subscription
-from broadsheet.tests.module_rows import module_rows
+from broadsheet.tests.module_rows import built_once
 
 # Just past PostgreSQL's integer (Wagtail's page ids), just past a 64-bit integer (SQLite's
 # INTEGER, PostgreSQL's bigint), and far past both; 10**23 for a ban of that many days.
@@ -150,11 +150,8 @@ def _newsroom() -> dict:
     }
 
 
-@pytest.fixture(scope="module")
-def newsroom(django_db_setup, django_db_blocker):
-    """Built once: each test changes nothing, or has its changes rolled back."""
-    with module_rows(django_db_blocker, _newsroom) as newsroom:
-        yield newsroom
+# Built once: each test changes nothing, or has its changes rolled back.
+newsroom = built_once(_newsroom)
 
 
 @pytest.fixture

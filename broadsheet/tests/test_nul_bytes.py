@@ -18,7 +18,7 @@ from broadsheet.newsroom.tests.factories import (
 )
 from broadsheet.notifications import tokens
 from broadsheet.notifications.models import Address
-from broadsheet.tests.module_rows import module_rows
+from broadsheet.tests.module_rows import built_once
 
 COMMENT = {
     "body": "A fair point.",
@@ -147,11 +147,7 @@ def _newsroom() -> dict:
     }
 
 
-@pytest.fixture(scope="module")
-def newsroom(django_db_setup, django_db_blocker):
-    """Built once; each test's writes are rolled back after it."""
-    with module_rows(django_db_blocker, _newsroom) as newsroom:
-        yield newsroom
+newsroom = built_once(_newsroom)  # each test's writes are rolled back after it
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from broadsheet.newsroom.tests.factories import (
     HomePageFactory,
     SectionPageFactory,
 )
-from broadsheet.tests.module_rows import module_rows
+from broadsheet.tests.module_rows import built_once
 
 pytestmark = pytest.mark.django_db
 
@@ -67,11 +67,8 @@ def _deep_newsroom() -> dict:
     return {"article": article.pk, "rows": rows, "posted": posted, "reader": reader}
 
 
-@pytest.fixture(scope="module")
-def deep_newsroom(django_db_setup, django_db_blocker):
-    """Built once (2 s): each test's changes are rolled back after it."""
-    with module_rows(django_db_blocker, _deep_newsroom) as newsroom:
-        yield newsroom
+# Built once (2 s): each test's changes are rolled back after it.
+deep_newsroom = built_once(_deep_newsroom)
 
 
 @pytest.fixture
