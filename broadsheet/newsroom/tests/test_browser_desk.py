@@ -92,26 +92,38 @@ class Desk:
             f" return form && ({script}); }}"
         )
 
-    def _page_timer(self, seconds: float) -> None:
-        """Wait on a timer of the page's own: it fires after the page's timers due before
-        it (Wagtail's checks), however busy the machine."""
-        self.page.evaluate(f"new Promise(done => setTimeout(done, {seconds * 1000:.0f}))")
+    def _page_until(self, condition: str, seconds: float) -> bool:
+        """Whether `condition` (JavaScript, `form` the editor's form) comes true within
+        `seconds` of the page's own time: its timers fire in the order they are due, so
+        Wagtail's checks due before the last look have run by then, however busy the
+        machine."""
+        return self.page.evaluate(
+            f"""() => new Promise(done => {{
+                const form = document.querySelector('{EDIT_FORM}');
+                const end = performance.now() + {seconds * 1000:.0f};
+                const look = () => ({condition}) ? done(true)
+                    : performance.now() >= end ? done(false) : setTimeout(look, 20);
+                look();
+            }})"""
+        )
 
-    def _settle(self, what: str) -> None:
+    def _settle(self, what: str, pending: bool) -> None:
         self.page.wait_for_load_state()
         self._wait(lambda: not self.in_flight, AUTOSAVE_WAIT)  # an upload's answer, say
         if self._form("true") is None:
             return
         self._wait(lambda: self.page.evaluate("window.desk.watching"), AUTOSAVE_WAIT)
         started, saved = self.page.evaluate("[window.desk.started, window.desk.saved]")
+        has_edits = f"form.getAttribute('{HAS_EDITS}') === 'true'"
         # A change shows at the form's next check, due within CHECK_EVERY. No change by
         # then, the action changed nothing the form holds (a menu opened, a dialog's field).
-        self._page_timer(CHECK_EVERY + 0.05)
-        if not self._form(f"form.getAttribute('{HAS_EDITS}') === 'true'"):
+        # Edits not autosaved before it (no headline yet) show already: its own show at the
+        # next check, as late as CHECK_EVERY from now.
+        notice = NOTICE_AFTER + (CHECK_EVERY if pending else 0)
+        if not pending and not self._page_until(has_edits, CHECK_EVERY + 0.05):
             return
         # Wagtail tells its autosave of the change NOTICE_AFTER its check found it.
-        self._page_timer(NOTICE_AFTER + 0.05)
-        if self.page.evaluate(f"window.desk.started === {started}"):
+        if not self._page_until(f"window.desk.started > {started}", notice + 0.05):
             return
         self._wait(
             lambda: self._form(
@@ -125,9 +137,10 @@ class Desk:
 
     def _do(self, what: str, action) -> None:
         self._wait(lambda: not self.in_flight, AUTOSAVE_WAIT)
+        pending = bool(self._form(f"form.getAttribute('{HAS_EDITS}') === 'true'"))
         self.actions.append(what)
         action()
-        self._settle(what)
+        self._settle(what, pending)
 
     def click(self, locator, what: str) -> None:
         self._do(f"click {what}", locator.click)
