@@ -17,6 +17,7 @@ from broadsheet.newsroom.tests.factories import (
 )
 from broadsheet.notifications import tokens
 from broadsheet.notifications.models import Address, Subscription
+from broadsheet.tests.module_rows import built_once
 
 # Just past PostgreSQL's integer (Wagtail's page ids), just past a 64-bit integer (SQLite's
 # INTEGER, PostgreSQL's bigint), and far past both; 10**23 for a ban of that many days.
@@ -122,9 +123,8 @@ HINTS = {"post-quote"}
 GUEST = {"author_name": "Guest", "author_email": "guest@example.org", "consent": "1"}
 
 
-@pytest.fixture
-def seeded(db, django_user_model):
-    from django.contrib.auth.models import Group
+def _newsroom() -> dict:
+    from django.contrib.auth.models import Group, User
 
     home = HomePageFactory()
     section = SectionPageFactory(parent=home, title="World", slug="world")
@@ -138,7 +138,7 @@ def seeded(db, django_user_model):
     author = Reader("198.51.100.7")
     comment = author.comment(article, "Worth reading.")
     address = Address.objects.create(email="sub@example.org")
-    moderator = django_user_model.objects.create_user("eda", "eda@example.org")
+    moderator = User.objects.create_user("eda", "eda@example.org")
     moderator.groups.add(Group.objects.get(name="Editors"))
     return {
         "article": article,
@@ -146,8 +146,17 @@ def seeded(db, django_user_model):
         "url": article.url,
         "token": tokens.manage_token(address.pk),
         "moderator": moderator,
-        "user": django_user_model.objects.create_user("ben", "ben@example.org"),
+        "user": User.objects.create_user("ben", "ben@example.org"),
     }
+
+
+# Built once: each test changes nothing, or has its changes rolled back.
+newsroom = built_once(_newsroom)
+
+
+@pytest.fixture
+def seeded(newsroom, db):
+    return newsroom
 
 
 def _fill(value, values: dict):

@@ -3,6 +3,8 @@ or moderator sends, through the API and through the HTML forms: a 4xx, or the te
 stored without it; never a 500, and no NUL ever reaches a row. Run on PostgreSQL too,
 which refuses NUL in text (SQLite stores it, and the feeds then choke on it)."""
 
+import copy
+
 import pytest
 from django.test import Client
 
@@ -16,6 +18,7 @@ from broadsheet.newsroom.tests.factories import (
 )
 from broadsheet.notifications import tokens
 from broadsheet.notifications.models import Address
+from broadsheet.tests.module_rows import built_once
 
 COMMENT = {
     "body": "A fair point.",
@@ -118,9 +121,8 @@ FIELDS = [
 ]
 
 
-@pytest.fixture
-def seeded(db, django_user_model):
-    from django.contrib.auth.models import Group
+def _newsroom() -> dict:
+    from django.contrib.auth.models import Group, User
 
     home = HomePageFactory()
     section = SectionPageFactory(parent=home, title="World", slug="world")
@@ -128,9 +130,7 @@ def seeded(db, django_user_model):
     reader = Reader("203.0.113.60")
     mine = reader.comment(article, "My own words.")
     other = Reader("198.51.100.7").comment(article, "Somebody else's.")
-    form_client = Client()  # forms: past the CSRF check, to reach the text
-    form_client.cookies = reader.client.cookies  # the same reader: may edit "mine"
-    moderator = django_user_model.objects.create_user("eda", "eda@example.org")
+    moderator = User.objects.create_user("eda", "eda@example.org")
     moderator.groups.add(Group.objects.get(name="Editors"))
     moderator_client = Client()
     moderator_client.force_login(moderator)
@@ -142,6 +142,27 @@ def seeded(db, django_user_model):
             "other": other["id"],
             "token": tokens.manage_token(address.pk),
         },
+        "reader": (reader.client.cookies, reader.token),
+        "moderator": moderator_client.cookies,
+    }
+
+
+newsroom = built_once(_newsroom)  # each test's writes are rolled back after it
+
+
+@pytest.fixture
+def seeded(newsroom, db):
+    """Each test's own clients, with the cookies the newsroom's reader and moderator
+    were given (a test must not pass a cookie it was sent on to the next)."""
+    cookies, token = newsroom["reader"]
+    reader = Reader("203.0.113.60")
+    reader.client.cookies, reader.token = copy.deepcopy(cookies), token
+    form_client = Client()  # forms: past the CSRF check, to reach the text
+    form_client.cookies = reader.client.cookies  # the same reader: may edit "mine"
+    moderator_client = Client()
+    moderator_client.cookies = copy.deepcopy(newsroom["moderator"])
+    return {
+        "values": newsroom["values"],
         "api": reader,
         "form": form_client,
         "moderator": moderator_client,

@@ -6,6 +6,7 @@ from html.parser import HTMLParser
 
 import feedparser
 import pytest
+from django.test import override_settings
 
 from broadsheet.engagement.tests.conftest import Reader
 from broadsheet.newsroom.tests.factories import (
@@ -15,31 +16,48 @@ from broadsheet.newsroom.tests.factories import (
     ImageFactory,
     SectionPageFactory,
 )
+from broadsheet.tests.module_rows import module_rows
 
 pytestmark = pytest.mark.django_db
 
 
+def _site(media) -> dict:
+    with override_settings(MEDIA_ROOT=media):
+        home = HomePageFactory()
+        world = SectionPageFactory(parent=home, title="World", slug="world", intro="Far away.")
+        politics = SectionPageFactory(parent=home, title="Politics", slug="politics")
+        ada = AuthorFactory(name="Ada Byrne", slug="ada-byrne")
+        picture = ImageFactory(title="Quay")
+        stories = [
+            ArticlePageFactory(
+                parent=world,
+                title=f"World story {n}",
+                standfirst=f"Summary {n}.",
+                authors=[ada],
+                tags=["Harbour"],
+                lead_image=picture,
+            )
+            for n in range(3)
+        ]
+        stories.append(ArticlePageFactory(parent=politics, title="Politics story", tags=["Vote"]))
+        ArticlePageFactory(parent=world, title="Draft story", live=False)
+    return {"world": world, "stories": stories, "media": media}
+
+
+@pytest.fixture(scope="module")
+def newsroom(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Built once; each test's additions (articles, comments) are rolled back after it."""
+    media = tmp_path_factory.mktemp("feeds-media")
+    with module_rows(django_db_blocker, _site, media) as newsroom:
+        yield newsroom
+
+
 @pytest.fixture
-def site(db):
-    home = HomePageFactory()
-    world = SectionPageFactory(parent=home, title="World", slug="world", intro="Far away.")
-    politics = SectionPageFactory(parent=home, title="Politics", slug="politics")
-    ada = AuthorFactory(name="Ada Byrne", slug="ada-byrne")
-    picture = ImageFactory(title="Quay")
-    stories = [
-        ArticlePageFactory(
-            parent=world,
-            title=f"World story {n}",
-            standfirst=f"Summary {n}.",
-            authors=[ada],
-            tags=["Harbour"],
-            lead_image=picture,
-        )
-        for n in range(3)
-    ]
-    stories.append(ArticlePageFactory(parent=politics, title="Politics story", tags=["Vote"]))
-    ArticlePageFactory(parent=world, title="Draft story", live=False)
-    return {"world": world, "stories": stories}
+def site(newsroom, db, settings):
+    """Two sections, three live stories with a picture and a politics story, a draft; the
+    picture's file where its row says."""
+    settings.MEDIA_ROOT = newsroom["media"]
+    return newsroom
 
 
 def parse(client, url):

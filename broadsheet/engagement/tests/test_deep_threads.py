@@ -1,14 +1,24 @@
 """Readers choose how deep a reply chain goes: thousands of levels must still render,
 on every page and endpoint that walks a thread, with production's page cache on."""
 
+import copy
 from datetime import timedelta
 
 import pytest
+from django.test import TestCase
 from django.utils import timezone
 
 from broadsheet.engagement import services
 from broadsheet.engagement.models import Comment
 from broadsheet.engagement.rendering import render_comment
+from broadsheet.engagement.tests.conftest import Reader
+from broadsheet.newsroom.models import ArticlePage
+from broadsheet.newsroom.tests.factories import (
+    ArticlePageFactory,
+    HomePageFactory,
+    SectionPageFactory,
+)
+from broadsheet.tests.module_rows import built_once
 
 pytestmark = pytest.mark.django_db
 
@@ -40,17 +50,45 @@ def bulk_chain(article, length: int) -> list[Comment]:
     return rows
 
 
-@pytest.fixture
-def deep_thread(article, reader, django_capture_on_commit_callbacks):
-    """A 5,000-deep chain, then three replies posted through the API below its end."""
+def _deep_newsroom() -> dict:
+    """An article, a 5,000-deep chain on it, then three replies a reader posted through
+    the API below its end."""
+    home = HomePageFactory()
+    section = SectionPageFactory(parent=home, title="World", slug="world")
+    article = ArticlePageFactory(parent=section, title="Harbour talks", slug="harbour-talks")
     rows = bulk_chain(article, DEPTH)
     parent = rows[-1].pk
+    reader = Reader("203.0.113.10")
     posted = []
-    with django_capture_on_commit_callbacks(execute=True):
+    with TestCase.captureOnCommitCallbacks(execute=True):
         for n in range(3):
             parent = reader.comment(article, f"Deepest reply {n}", parent=parent)["id"]
             posted.append(parent)
-    return rows, posted
+    return {"article": article.pk, "rows": rows, "posted": posted, "reader": reader}
+
+
+# Built once (2 s): each test's changes are rolled back after it.
+deep_newsroom = built_once(_deep_newsroom)
+
+
+@pytest.fixture
+def article(deep_newsroom, db):
+    return ArticlePage.objects.get(pk=deep_newsroom["article"])
+
+
+@pytest.fixture
+def reader(deep_newsroom, db):
+    """The reader who posted the deepest replies, with a copy of its cookies."""
+    posted_them = deep_newsroom["reader"]
+    reader = Reader("203.0.113.10")
+    reader.client.cookies = copy.deepcopy(posted_them.client.cookies)
+    reader.token = posted_them.token
+    return reader
+
+
+@pytest.fixture
+def deep_thread(deep_newsroom, db):
+    return deep_newsroom["rows"], deep_newsroom["posted"]
 
 
 def test_posting_below_a_chain_thousands_deep_keeps_thread_and_depth(deep_thread):

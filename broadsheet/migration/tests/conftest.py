@@ -1,10 +1,12 @@
 """A newsroom with something of every kind an export carries."""
 
+import shutil
 from datetime import timedelta
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group, User
+from django.test import override_settings
 from django.utils import timezone
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.models import Site
@@ -29,14 +31,46 @@ from broadsheet.newsroom.tests.factories import (
     handout_lead_image,
 )
 from broadsheet.notifications.models import Address, Subscription
+from broadsheet.tests.module_rows import module_rows
+
+QUICK_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(settings):
+    """No test here signs in with a password, and an export carries none: a quick hasher
+    spares each account made here its 0.25 s of PBKDF2."""
+    settings.PASSWORD_HASHERS = QUICK_HASHER
+
+
+@pytest.fixture(scope="module")
+def rich_newsroom(django_db_setup, django_db_blocker, tmp_path_factory):
+    """`rich_site`, built once per module (1 s): each test's changes, an import's among
+    them, are rolled back after it. Its files stay in a folder of the module's own."""
+    media = tmp_path_factory.mktemp("rich-site-media")
+
+    def build():
+        with override_settings(MEDIA_ROOT=media, PASSWORD_HASHERS=QUICK_HASHER):
+            return _rich_site()
+
+    with module_rows(django_db_blocker, build) as site:
+        yield {"site": site, "media": media}
 
 
 @pytest.fixture
-def rich_site(db):
+def rich_site(rich_newsroom, db, settings):
     """Sections (one a column), authors (one an editor's byline with a photo), tags,
     articles with revisions, corrections, a lead image with provenance and a body image,
     a draft, threads of comments (held, spam, removed), votes, ratings, a passage anchor,
-    subscriptions confirmed and waiting, moderation rows, a redirect."""
+    subscriptions confirmed and waiting, moderation rows, a redirect.
+
+    The files of its pictures are copied to this test's MEDIA_ROOT: a test may delete
+    them (a wipe before an import), and the next test finds them again."""
+    shutil.copytree(rich_newsroom["media"], settings.MEDIA_ROOT, dirs_exist_ok=True)
+    return rich_newsroom["site"]
+
+
+def _rich_site() -> dict:
     home = HomePageFactory()
     site = Site.objects.get(is_default_site=True)
     cta = SupportCallToAction.objects.create(
