@@ -287,7 +287,9 @@ def post_comment(
         user_id=reader.user.pk if reader.user else None,
         email=email or (getattr(reader.user, "email", "") or "").lower(),
         ip_hash=reader.ip_hash,
-        approved_before=reader.user is not None or has_approved_comment(reader),
+        # A guest whose cookie was made by this request has no comment yet: no query.
+        approved_before=reader.user is not None
+        or (not reader.new_token and has_approved_comment(reader)),
     )
     if verdict.status == REFUSED:
         raise CommentError({"body": verdict.reason}, status=verdict.http_status)
@@ -331,9 +333,15 @@ def _create_comment(
 ) -> Comment:
     """The one way a comment comes to exist, a reader's comment or reply or an editor's
     question: stored with its thread and depth, counted and announced when approved
-    (notifications hear of it after commit), anchored to its passage, and announced as
-    a change (the page cache's versions move on commit). Every side effect is here, so
-    no way in can forget one."""
+    (notifications hear of it after commit), anchored to its passage, and, when
+    approved, announced as a change (the page cache's versions move on commit, live
+    threads hear of it). Every side effect is here, so no way in can forget one.
+
+    A comment that starts held, spam or shadow-banned changes nothing any other reader
+    sees (its author sees it on their own copy of the article, which the page cache
+    never keeps: pagecache.OWN_PAGES_COOKIE), so it is not announced: the shared cached
+    copies stay valid, and live threads would find nothing to tell. Its approval later
+    (set_status) is announced."""
     comment = Comment.objects.create(
         page_id=page.pk,
         parent=parent,
@@ -350,12 +358,14 @@ def _create_comment(
         status_reason=status_reason,
         ip_hash=ip_hash,
     )
-    if comment.status == Comment.Status.APPROVED:
+    approved = comment.status == Comment.Status.APPROVED
+    if approved:
         _count_approved(comment, +1)
         announce_approved(comment, was_held=False)
     if passage:
         anchor_comment(comment, page, passage, is_question=is_question)
-    announce_changed(page.pk, comment.pk)
+    if approved:
+        announce_changed(page.pk, comment.pk)
     return comment
 
 
