@@ -127,6 +127,19 @@ def test_publishing_refreshes_the_article_and_the_listings(client, article, worl
     assert section["X-Cache"] == "miss" and "Ferry strike ends" in section.content.decode()
 
 
+def test_moving_an_article_refreshes_the_sections_it_left_and_joined(
+    client, article, world, opinion
+):
+    for url in (world.url, opinion.url):
+        client.get(url)
+    assert "Harbour talks" in client.get(world.url).content.decode()
+    article.move(opinion, pos="last-child")
+    left, joined = client.get(world.url), client.get(opinion.url)
+    assert left["X-Cache"] == joined["X-Cache"] == "miss"
+    assert "Harbour talks" not in left.content.decode()
+    assert "Harbour talks" in joined.content.decode()
+
+
 def test_an_unrelated_discussion_leaves_other_articles_cached(
     client, article, world, django_capture_on_commit_callbacks
 ):
