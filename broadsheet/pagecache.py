@@ -170,6 +170,13 @@ def published() -> None:
     _bump(PUBLISHED, LISTINGS)
 
 
+def publications():
+    """The publication counter's value (started when missing), or None while the shared
+    cache is out of reach: what a process keys its own copies of published state on
+    (engagement's stored_comments_state), as the cached pages are."""
+    return _versions([PUBLISHED], start=True)[0]
+
+
 def _entry_key(request: HttpRequest) -> str:
     raw = f"{request.get_host()}{request.get_full_path()}"
     return "pagecache:entry:" + hashlib.sha256(raw.encode()).hexdigest()[:40]

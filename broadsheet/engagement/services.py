@@ -6,8 +6,9 @@ stored when one is raised.
 """
 
 import logging
+import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -163,19 +164,81 @@ def comments_state(page: Page) -> CommentsState:
     closes them with a `comments_open` field, and all close COMMENTS_CLOSE_AFTER_DAYS
     after first publication when that setting is above zero.
     """
+    return _state(_commenting(page))
+
+
+@dataclass(frozen=True)
+class _Commenting:
+    """What comments_state reads of a page and its section."""
+
+    accepts: bool
+    open: bool = False  # the page's own flag
+    mode: str = OPEN
+    first_published_at: datetime | None = None
+
+
+def _commenting(page: Page) -> _Commenting:
     specific = page.specific
     if not getattr(specific, "accepts_comments", False):
+        return _Commenting(False)
+    return _Commenting(
+        True,
+        getattr(specific, "comments_open", True),
+        discussion_mode(page),
+        page.first_published_at,
+    )
+
+
+def _state(facts: _Commenting) -> CommentsState:
+    if not facts.accepts:
         return CommentsState(False, False, "This page does not take comments.")
-    if not getattr(specific, "comments_open", True):
+    if not facts.open:
         return CommentsState(True, False, "Comments are closed on this article.")
-    mode = discussion_mode(page)
+    mode = facts.mode
     if mode == CLOSED:
         return CommentsState(True, False, "Comments are closed in this section.", mode)
     days = settings.COMMENTS_CLOSE_AFTER_DAYS
-    published = page.first_published_at
+    published = facts.first_published_at
     if days > 0 and published and timezone.now() - published > timedelta(days=days):
         return CommentsState(True, False, f"Comments close {days} days after publication.", mode)
     return CommentsState(True, True, "", mode)
+
+
+# Each process's copies of _Commenting for the pages written to: {page id: (the
+# publication counter's value, monotonic expiry, facts)}.
+_known_commenting: dict[int, tuple[object, float, _Commenting]] = {}
+KNOWN_COMMENTING_SECONDS = 60
+KNOWN_COMMENTING_PAGES = 2000
+
+
+def stored_comments_state(page_id: int) -> CommentsState | None:
+    """comments_state of page `page_id` as stored (None: no such page), for the writes
+    that name a page by id. Reading it costs three queries (the page, its specific row,
+    its section), more than the rest of a comment's checks together; what they read
+    changes only when the page or its section is published, unpublished, moved or
+    deleted, all of which move the page cache's publication counter
+    (pagecache.publications). So each process keeps what it read under the counter's
+    value, and reads again once the counter moves, or after KNOWN_COMMENTING_SECONDS in
+    any case: the bound, as for the page cache's copies, on a change made without a
+    publication (an import's direct update) or one committed after its counter moved.
+    The time rule (COMMENTS_CLOSE_AFTER_DAYS) is applied afresh on every call. With the
+    shared cache out of reach, no copy is used or kept."""
+    from broadsheet import pagecache
+
+    version = pagecache.publications()
+    now = time.monotonic()
+    known = _known_commenting.get(page_id)
+    if known is not None and version is not None and known[0] == version and known[1] > now:
+        return _state(known[2])
+    page = Page.objects.filter(pk=page_id).first()
+    if page is None:
+        return None  # not kept: a page made without a publication (an import) may follow
+    facts = _commenting(page)
+    if version is not None:
+        if len(_known_commenting) >= KNOWN_COMMENTING_PAGES:
+            _known_commenting.clear()
+        _known_commenting[page_id] = (version, now + KNOWN_COMMENTING_SECONDS, facts)
+    return _state(facts)
 
 
 def _validate_body(body: str, errors: dict[str, str]) -> str:
@@ -249,10 +312,9 @@ def post_comment(
     start, end}) it is anchored to that passage. The comment is stored with its side
     effects' tasks (notifications) or not at all: when the database refuses any of it,
     NotSaved (503) and nothing is stored."""
-    page = Page.objects.filter(pk=page_id).first()
-    if page is None:
+    state = stored_comments_state(page_id)
+    if state is None:
         raise NotFound({"article": "No such article."})
-    state = comments_state(page)
     if not state.accepts:
         raise NotFound({"article": state.reason})
     if not state.open:
@@ -266,13 +328,16 @@ def post_comment(
         parent = Comment.objects.filter(pk=number).first() if number else None
         if parent is None or parent.status != Comment.Status.APPROVED:
             errors["parent"] = "The comment you are replying to does not exist."
-        elif parent.page_id != page.pk:
+        elif parent.page_id != page_id:
             errors["parent"] = "The comment you are replying to is on another article."
     if reader.user is None:
         author_name, author_email, author_url = _validate_guest(
             author_name, author_email, author_url, consent, errors
         )
-    passage = _locate_quote(page, quote, errors) if quote else None
+    page = passage = None
+    if quote:  # the page itself is read only to find the passage in it
+        page = Page.objects.get(pk=page_id)
+        passage = _locate_quote(page, quote, errors)
     if passage and parent is not None:
         errors["quote"] = "A reply cannot quote a passage: start a new comment instead."
     if errors:
@@ -296,6 +361,7 @@ def post_comment(
     guest = reader.user is None
     try:
         return _create_comment(
+            page_id=page_id,
             page=page,
             parent=parent,
             user=reader.user,
@@ -310,14 +376,14 @@ def post_comment(
             passage=passage,
         )
     except DatabaseError as error:  # rolled back whole: say so, not a bare 500
-        log.error("Comment on page %s not saved: %s", page.pk, error)
+        log.error("Comment on page %s not saved: %s", page_id, error)
         raise NotSaved() from error
 
 
 @transaction.atomic
 def _create_comment(
     *,
-    page: Page,
+    page_id: int,
     body: str,
     status: str,
     status_reason: str = "",
@@ -329,6 +395,7 @@ def _create_comment(
     guest_key: str = "",
     ip_hash: str = "",
     passage: anchoring.Quote | None = None,
+    page: Page | None = None,
     is_question: bool = False,
 ) -> Comment:
     """The one way a comment comes to exist, a reader's comment or reply or an editor's
@@ -341,9 +408,10 @@ def _create_comment(
     sees (its author sees it on their own copy of the article, which the page cache
     never keeps: pagecache.OWN_PAGES_COOKIE), so it is not announced: the shared cached
     copies stay valid, and live threads would find nothing to tell. Its approval later
-    (set_status) is announced."""
+    (set_status) is announced. `page` (the page itself) is needed with a `passage` only:
+    the passage is anchored in its live revision."""
     comment = Comment.objects.create(
-        page_id=page.pk,
+        page_id=page_id,
         parent=parent,
         thread_id=(parent.thread_id or parent.pk) if parent else None,
         depth=parent.depth + 1 if parent else 0,
@@ -365,7 +433,7 @@ def _create_comment(
     if passage:
         anchor_comment(comment, page, passage, is_question=is_question)
     if approved:
-        announce_changed(page.pk, comment.pk)
+        announce_changed(page_id, comment.pk)
     return comment
 
 
@@ -506,6 +574,7 @@ def ask_about_passage(*, page_id: int, user, passage: str, question: str) -> Com
         raise CommentError(errors)
     start = text.index(passage)
     return _create_comment(
+        page_id=page.pk,
         page=page,
         user=user,
         body=question,
