@@ -189,6 +189,16 @@ def test_a_shadow_ban_shows_comments_to_their_author_only(article, rules):
     assert "Nobody will see this" not in page_html(Reader().client, article)
 
 
+def test_a_full_ban_outranks_a_shadow_ban_while_it_lasts(article, rules):
+    address = keyed_hash("address", "192.0.2.78")
+    Ban.objects.create(kind="address", value=address, shadow=True)
+    Ban.objects.create(kind="email", value="troll@example.org")
+    assert post(Reader("192.0.2.78"), article, "Refused.", "troll@example.org").status_code == 403
+    Ban.objects.filter(shadow=False).update(expires_at=timezone.now() - timedelta(minutes=1))
+    shadowed = post(Reader("192.0.2.78"), article, "Hidden.", "troll@example.org")
+    assert status_of(shadowed) == "shadow"
+
+
 def test_the_client_address_comes_from_x_forwarded_for_only_through_a_trusted_proxy(
     article, rules, settings
 ):
