@@ -6,7 +6,6 @@ stored when one is raised.
 """
 
 import logging
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -204,11 +203,7 @@ def _state(facts: _Commenting) -> CommentsState:
     return CommentsState(True, True, "", mode)
 
 
-# Each process's copies of _Commenting for the pages written to: {page id: (the
-# publication counter's value, monotonic expiry, facts)}.
-_known_commenting: dict[int, tuple[object, float, _Commenting]] = {}
-KNOWN_COMMENTING_SECONDS = 60
-KNOWN_COMMENTING_PAGES = 2000
+COMMENTING_SECONDS = 60
 
 
 def stored_comments_state(page_id: int) -> CommentsState | None:
@@ -216,28 +211,29 @@ def stored_comments_state(page_id: int) -> CommentsState | None:
     that name a page by id. Reading it costs three queries (the page, its specific row,
     its section), more than the rest of a comment's checks together; what they read
     changes only when the page or its section is published, unpublished, moved or
-    deleted, all of which move the page cache's publication counter
-    (pagecache.publications). So each process keeps what it read under the counter's
-    value, and reads again once the counter moves, or after KNOWN_COMMENTING_SECONDS in
-    any case: the bound, as for the page cache's copies, on a change made without a
-    publication (an import's direct update) or one committed after its counter moved.
-    The time rule (COMMENTS_CLOSE_AFTER_DAYS) is applied afresh on every call. With the
-    shared cache out of reach, no copy is used or kept."""
+    deleted, all of which move the page cache's publication counter. So what was read
+    is kept in the shared cache under the counter's value, read with the counter in one
+    round trip (pagecache.published_copy) by every process, and read from the database
+    again once the counter moves, or after COMMENTING_SECONDS in any case: the bound, as
+    for the cached pages, on a change made without a publication (an import's direct
+    update) or one committed after its counter moved. The time rule
+    (COMMENTS_CLOSE_AFTER_DAYS) is applied afresh on every call. With the shared cache
+    out of reach, nothing is kept."""
+    from django.core.cache import cache
+
     from broadsheet import pagecache
 
-    version = pagecache.publications()
-    now = time.monotonic()
-    known = _known_commenting.get(page_id)
-    if known is not None and version is not None and known[0] == version and known[1] > now:
-        return _state(known[2])
+    key = f"engagement:commenting:{page_id}"
+    version, known = pagecache.published_copy(key)
+    if version is not None and isinstance(known, tuple) and known[0] == version:
+        return _state(_Commenting(*known[1]))
     page = Page.objects.filter(pk=page_id).first()
     if page is None:
         return None  # not kept: a page made without a publication (an import) may follow
     facts = _commenting(page)
     if version is not None:
-        if len(_known_commenting) >= KNOWN_COMMENTING_PAGES:
-            _known_commenting.clear()
-        _known_commenting[page_id] = (version, now + KNOWN_COMMENTING_SECONDS, facts)
+        fields = (facts.accepts, facts.open, facts.mode, facts.first_published_at)
+        cache.set(key, (version, fields), timeout=COMMENTING_SECONDS)
     return _state(facts)
 
 
