@@ -94,6 +94,18 @@ def test_more_links_than_allowed_are_held(article, rules):
     assert "3 links" in Comment.objects.latest("pk").status_reason
 
 
+def test_a_change_to_the_rules_holds_for_the_very_next_comment(article, rules):
+    """The rules are read from the shared cache's copy (verdicts.rules); saving them
+    drops it."""
+    assert status_of(post(Reader("192.0.2.40"), article, "A scam, surely.")) == "approved"
+    rules.banned_words = "scam"
+    rules.save()
+    assert post(Reader("192.0.2.41"), article, "Another scam.").status_code == 400
+    rules.banned_words = ""
+    rules.save()
+    assert status_of(post(Reader("192.0.2.42"), article, "A scam again.")) == "approved"
+
+
 def test_banned_words_are_refused_and_watched_words_held_as_whole_words(article, rules):
     rules.banned_words = "Crème brûlée\nscam"
     rules.watched_words = "lawsuit"
