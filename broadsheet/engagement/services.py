@@ -223,7 +223,7 @@ def stored_comments_state(page_id: int) -> CommentsState | None:
 
     from broadsheet import pagecache
 
-    key = f"engagement:commenting:{page_id}"
+    key = f"engagement:commenting:1:{page_id}"  # 1: the tuple's shape; change with it
     version, known = pagecache.published_copy(key)
     if version is not None and isinstance(known, tuple) and known[0] == version:
         return _state(_Commenting(*known[1]))
