@@ -274,11 +274,13 @@ def _validate_guest(name, email, url, consent, errors) -> tuple[str, str, str]:
 
 def _count_approved(comment: Comment, delta: int) -> None:
     """Keep the page's comment count and the thread's reply count in step."""
-    Discussion.objects.get_or_create(page_id=comment.page_id)
     update = {"comment_count": F("comment_count") + delta}
     if delta > 0:
         update["last_comment_at"] = comment.created_at
-    Discussion.objects.filter(page_id=comment.page_id).update(**update)
+    discussion = Discussion.objects.filter(page_id=comment.page_id)
+    if not discussion.update(**update):  # the page's first: made, then counted
+        Discussion.objects.get_or_create(page_id=comment.page_id)
+        discussion.update(**update)
     if comment.thread_id:
         Comment.objects.filter(pk=comment.thread_id).update(reply_count=F("reply_count") + delta)
 
