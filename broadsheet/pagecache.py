@@ -172,6 +172,18 @@ def published() -> None:
     _bump(PUBLISHED, LISTINGS)
 
 
+def published_copy(key: str) -> tuple[object, object]:
+    """The publication counter's value (started when missing) and the cache entry `key`,
+    in one round trip: for copies of published state kept in the cache under the
+    counter's value, as the cached pages are (engagement's stored_comments_state). The
+    counter is None while the shared cache is out of reach: keep no copy then."""
+    found = cache.get_many([PUBLISHED, key])
+    version = found.get(PUBLISHED)
+    if version is None:
+        version = _versions([PUBLISHED], start=True)[0]
+    return version, found.get(key)
+
+
 def _entry_key(request: HttpRequest) -> str:
     raw = f"{request.get_host()}{request.get_full_path()}"
     return "pagecache:entry:" + hashlib.sha256(raw.encode()).hexdigest()[:40]

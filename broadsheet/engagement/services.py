@@ -7,7 +7,7 @@ stored when one is raised.
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from django.conf import settings
@@ -168,19 +168,78 @@ def comments_state(page: Page) -> CommentsState:
     closes them with a `comments_open` field, and all close COMMENTS_CLOSE_AFTER_DAYS
     after first publication when that setting is above zero.
     """
+    return _state(_commenting(page))
+
+
+@dataclass(frozen=True)
+class _Commenting:
+    """What comments_state reads of a page and its section."""
+
+    accepts: bool
+    open: bool = False  # the page's own flag
+    mode: str = OPEN
+    first_published_at: datetime | None = None
+
+
+def _commenting(page: Page) -> _Commenting:
     specific = page.specific
     if not getattr(specific, "accepts_comments", False):
+        return _Commenting(False)
+    return _Commenting(
+        True,
+        getattr(specific, "comments_open", True),
+        discussion_mode(page),
+        page.first_published_at,
+    )
+
+
+def _state(facts: _Commenting) -> CommentsState:
+    if not facts.accepts:
         return CommentsState(False, False, "This page does not take comments.")
-    if not getattr(specific, "comments_open", True):
+    if not facts.open:
         return CommentsState(True, False, "Comments are closed on this article.")
-    mode = discussion_mode(page)
+    mode = facts.mode
     if mode == CLOSED:
         return CommentsState(True, False, "Comments are closed in this section.", mode)
     days = settings.COMMENTS_CLOSE_AFTER_DAYS
-    published = page.first_published_at
+    published = facts.first_published_at
     if days > 0 and published and timezone.now() - published > timedelta(days=days):
         return CommentsState(True, False, f"Comments close {days} days after publication.", mode)
     return CommentsState(True, True, "", mode)
+
+
+COMMENTING_SECONDS = 60
+
+
+def stored_comments_state(page_id: int) -> CommentsState | None:
+    """comments_state of page `page_id` as stored (None: no such page), for the writes
+    that name a page by id. Reading it costs three queries (the page, its specific row,
+    its section), more than the rest of a comment's checks together; what they read
+    changes only when the page or its section is published, unpublished, moved or
+    deleted, all of which move the page cache's publication counter. So what was read
+    is kept in the shared cache under the counter's value, read with the counter in one
+    round trip (pagecache.published_copy) by every process, and read from the database
+    again once the counter moves, or after COMMENTING_SECONDS in any case: the bound, as
+    for the cached pages, on a change made without a publication (an import's direct
+    update) or one committed after its counter moved. The time rule
+    (COMMENTS_CLOSE_AFTER_DAYS) is applied afresh on every call. With the shared cache
+    out of reach, nothing is kept."""
+    from django.core.cache import cache
+
+    from broadsheet import pagecache
+
+    key = f"engagement:commenting:1:{page_id}"  # 1: the tuple's shape; change with it
+    version, known = pagecache.published_copy(key)
+    if version is not None and isinstance(known, tuple) and known[0] == version:
+        return _state(_Commenting(*known[1]))
+    page = Page.objects.filter(pk=page_id).first()
+    if page is None:
+        return None  # not kept: a page made without a publication (an import) may follow
+    facts = _commenting(page)
+    if version is not None:
+        fields = (facts.accepts, facts.open, facts.mode, facts.first_published_at)
+        cache.set(key, (version, fields), timeout=COMMENTING_SECONDS)
+    return _state(facts)
 
 
 def _validate_body(body: str, errors: dict[str, str]) -> str:
@@ -220,11 +279,13 @@ def _validate_guest(name, email, url, consent, errors) -> tuple[str, str, str]:
 
 def _count_approved(comment: Comment, delta: int) -> None:
     """Keep the page's comment count and the thread's reply count in step."""
-    Discussion.objects.get_or_create(page_id=comment.page_id)
     update = {"comment_count": F("comment_count") + delta}
     if delta > 0:
         update["last_comment_at"] = comment.created_at
-    Discussion.objects.filter(page_id=comment.page_id).update(**update)
+    discussion = Discussion.objects.filter(page_id=comment.page_id)
+    if not discussion.update(**update):  # the page's first: made, then counted
+        Discussion.objects.get_or_create(page_id=comment.page_id)
+        discussion.update(**update)
     if comment.thread_id:
         Comment.objects.filter(pk=comment.thread_id).update(reply_count=F("reply_count") + delta)
 
@@ -254,10 +315,9 @@ def post_comment(
     start, end}) it is anchored to that passage. The comment is stored with its side
     effects' tasks (notifications) or not at all: when the database refuses any of it,
     NotSaved (503) and nothing is stored."""
-    page = Page.objects.filter(pk=page_id).first()
-    if page is None:
+    state = stored_comments_state(page_id)
+    if state is None:
         raise NotFound({"article": "No such article."})
-    state = comments_state(page)
     if not state.accepts:
         raise NotFound({"article": state.reason})
     if not state.open:
@@ -271,13 +331,16 @@ def post_comment(
         parent = Comment.objects.filter(pk=number).first() if number else None
         if parent is None or parent.status != Comment.Status.APPROVED:
             errors["parent"] = "The comment you are replying to does not exist."
-        elif parent.page_id != page.pk:
+        elif parent.page_id != page_id:
             errors["parent"] = "The comment you are replying to is on another article."
     if reader.user is None:
         author_name, author_email, author_url = _validate_guest(
             author_name, author_email, author_url, consent, errors
         )
-    passage = _locate_quote(page, quote, errors) if quote else None
+    page = passage = None
+    if quote:  # the page itself is read only to find the passage in it
+        page = Page.objects.get(pk=page_id)
+        passage = _locate_quote(page, quote, errors)
     if passage and parent is not None:
         errors["quote"] = "A reply cannot quote a passage: start a new comment instead."
     if errors:
@@ -292,13 +355,16 @@ def post_comment(
         user_id=reader.user.pk if reader.user else None,
         email=email or (getattr(reader.user, "email", "") or "").lower(),
         ip_hash=reader.ip_hash,
-        approved_before=reader.user is not None or has_approved_comment(reader),
+        # A guest whose cookie was made by this request has no comment yet: no query.
+        approved_before=reader.user is not None
+        or (not reader.new_token and has_approved_comment(reader)),
     )
     if verdict.status == REFUSED:
         raise CommentError({"body": verdict.reason}, status=verdict.http_status)
     guest = reader.user is None
     try:
         return _create_comment(
+            page_id=page_id,
             page=page,
             parent=parent,
             user=reader.user,
@@ -313,14 +379,14 @@ def post_comment(
             passage=passage,
         )
     except DatabaseError as error:  # rolled back whole: say so, not a bare 500
-        log.error("Comment on page %s not saved: %s", page.pk, error)
+        log.error("Comment on page %s not saved: %s", page_id, error)
         raise NotSaved() from error
 
 
 @transaction.atomic
 def _create_comment(
     *,
-    page: Page,
+    page_id: int,
     body: str,
     status: str,
     status_reason: str = "",
@@ -332,15 +398,23 @@ def _create_comment(
     guest_key: str = "",
     ip_hash: str = "",
     passage: anchoring.Quote | None = None,
+    page: Page | None = None,
     is_question: bool = False,
 ) -> Comment:
     """The one way a comment comes to exist, a reader's comment or reply or an editor's
     question: stored with its thread and depth, counted and announced when approved
-    (notifications hear of it after commit), anchored to its passage, and announced as
-    a change (the page cache's versions move on commit). Every side effect is here, so
-    no way in can forget one."""
+    (notifications hear of it after commit), anchored to its passage, and, when
+    approved, announced as a change (the page cache's versions move on commit, live
+    threads hear of it). Every side effect is here, so no way in can forget one.
+
+    A comment that starts held, spam or shadow-banned changes nothing any other reader
+    sees (its author sees it on their own copy of the article, which the page cache
+    never keeps: pagecache.OWN_PAGES_COOKIE), so it is not announced: the shared cached
+    copies stay valid, and live threads would find nothing to tell. Its approval later
+    (set_status) is announced. `page` (the page itself) is needed with a `passage` only:
+    the passage is anchored in its live revision."""
     comment = Comment.objects.create(
-        page_id=page.pk,
+        page_id=page_id,
         parent=parent,
         thread_id=(parent.thread_id or parent.pk) if parent else None,
         depth=parent.depth + 1 if parent else 0,
@@ -355,12 +429,14 @@ def _create_comment(
         status_reason=status_reason,
         ip_hash=ip_hash,
     )
-    if comment.status == Comment.Status.APPROVED:
+    approved = comment.status == Comment.Status.APPROVED
+    if approved:
         _count_approved(comment, +1)
         announce_approved(comment, was_held=False)
     if passage:
         anchor_comment(comment, page, passage, is_question=is_question)
-    announce_changed(page.pk, comment.pk)
+    if approved:
+        announce_changed(page_id, comment.pk)
     return comment
 
 
@@ -501,6 +577,7 @@ def ask_about_passage(*, page_id: int, user, passage: str, question: str) -> Com
         raise CommentError(errors)
     start = text.index(passage)
     return _create_comment(
+        page_id=page.pk,
         page=page,
         user=user,
         body=question,

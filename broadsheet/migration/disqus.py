@@ -31,6 +31,7 @@ from django.db import transaction
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.models import Page, Site
 
+from broadsheet import pagecache
 from broadsheet.engagement.identity import keyed_hash
 from broadsheet.engagement.models import Comment
 from broadsheet.engagement.rendering import clean_html
@@ -334,6 +335,9 @@ def close_comments(page: Page) -> bool:
     if specific.live and not specific.has_unpublished_changes:
         changes["live_revision"] = revision  # the live page and its revision stay one
     type(specific).objects.filter(pk=page.pk).update(**changes)
+    # Not a publication, but it changes the published page as one would: cached copies
+    # of it, and the comment state writes keep (engagement.services), are read afresh.
+    transaction.on_commit(pagecache.published)
     return True
 
 

@@ -10,7 +10,7 @@ class NewsroomConfig(AppConfig):
         """The page cache follows publications and discussions (broadsheet.pagecache)."""
         from django.db.models.signals import post_delete
         from wagtail.models import Page
-        from wagtail.signals import page_published, page_unpublished
+        from wagtail.signals import page_published, page_unpublished, post_page_move
 
         from broadsheet import pagecache
         from broadsheet.engagement.signals import discussion_changed
@@ -25,6 +25,8 @@ class NewsroomConfig(AppConfig):
 
         for signal in (page_published, page_unpublished):
             signal.connect(on_publication, dispatch_uid=f"pagecache-{signal}", weak=False)
+        # A move changes the page's address and section, as a publication would.
+        post_page_move.connect(on_publication, dispatch_uid="pagecache-move", weak=False)
         post_delete.connect(
             on_publication, sender=Page, dispatch_uid="pagecache-delete", weak=False
         )

@@ -152,6 +152,35 @@ def test_comments_close_after_the_configured_days(reader, article, settings):
     assert "7 days" in response.json()["detail"]
 
 
+def test_closing_reopening_or_moving_an_article_holds_for_the_next_comment(reader, article):
+    """Each process keeps the comment state of the pages it takes comments on
+    (services.stored_comments_state): a publication, or a move into another section,
+    is seen by the very next comment."""
+    from broadsheet.newsroom.tests.factories import SectionPageFactory
+
+    def post(body):
+        return reader.post(
+            f"/api/v1/articles/{article.pk}/comments",
+            {"body": body, "author_name": "G", "author_email": "g@example.org"},
+        )
+
+    closed = SectionPageFactory(
+        parent=article.get_parent().get_parent(), slug="archive", comments_mode="closed"
+    )
+    assert post("First.").status_code == 201
+    article.comments_open = False
+    article.save_revision().publish()
+    assert post("Closed now.").status_code == 403
+    article.comments_open = True
+    article.save_revision().publish()
+    assert post("Open again.").status_code == 201
+
+    article.move(closed, pos="last-child")
+    moved = post("After the move.")
+    assert moved.status_code == 403
+    assert "closed in this section" in moved.json()["detail"]
+
+
 def test_missing_csrf_token_is_a_403_and_stores_nothing(article):
     from django.test import Client
 

@@ -245,9 +245,14 @@ def test_threads_match_imported_wordpress_posts_by_their_identifier(wordpress_si
     assert "Threads: 3 (2 matched to articles, 1 unmatched)" in output
 
 
-def test_a_closed_thread_closes_comments_on_its_article(wordpress_site, tmp_path, client):
+def test_a_closed_thread_closes_comments_on_its_article(
+    wordpress_site, tmp_path, client, django_capture_on_commit_callbacks
+):
+    from broadsheet.engagement.services import stored_comments_state
+
     quay, lighthouse = wordpress_site("11"), wordpress_site("12")
     assert quay.comments_open and lighthouse.comments_open
+    assert stored_comments_state(quay.pk).open  # as a web process read it, and keeps it
     path = tmp_path / "disqus.xml"
     path.write_text(
         HEAD
@@ -257,7 +262,8 @@ def test_a_closed_thread_closes_comments_on_its_article(wordpress_site, tmp_path
         + "</disqus>"
     )
 
-    output = run(path)
+    with django_capture_on_commit_callbacks(execute=True):
+        output = run(path)
 
     quay.refresh_from_db()
     assert quay.comments_open is False
@@ -272,3 +278,4 @@ def test_a_closed_thread_closes_comments_on_its_article(wordpress_site, tmp_path
     from broadsheet.engagement.services import comments_state
 
     assert comments_state(quay).reason == "Comments are closed on this article."
+    assert stored_comments_state(quay.pk).reason == "Comments are closed on this article."

@@ -94,6 +94,18 @@ def test_more_links_than_allowed_are_held(article, rules):
     assert "3 links" in Comment.objects.latest("pk").status_reason
 
 
+def test_a_change_to_the_rules_holds_for_the_very_next_comment(article, rules):
+    """The rules are read from the shared cache's copy (verdicts.rules); saving them
+    drops it."""
+    assert status_of(post(Reader("192.0.2.40"), article, "A scam, surely.")) == "approved"
+    rules.banned_words = "scam"
+    rules.save()
+    assert post(Reader("192.0.2.41"), article, "Another scam.").status_code == 400
+    rules.banned_words = ""
+    rules.save()
+    assert status_of(post(Reader("192.0.2.42"), article, "A scam again.")) == "approved"
+
+
 def test_banned_words_are_refused_and_watched_words_held_as_whole_words(article, rules):
     rules.banned_words = "Crème brûlée\nscam"
     rules.watched_words = "lawsuit"
@@ -187,6 +199,16 @@ def test_a_shadow_ban_shows_comments_to_their_author_only(article, rules):
     theirs = Reader("198.51.100.3").thread(article)
     assert all(c["id"] != created.json()["id"] for c in theirs["results"])
     assert "Nobody will see this" not in page_html(Reader().client, article)
+
+
+def test_a_full_ban_outranks_a_shadow_ban_while_it_lasts(article, rules):
+    address = keyed_hash("address", "192.0.2.78")
+    Ban.objects.create(kind="address", value=address, shadow=True)
+    Ban.objects.create(kind="email", value="troll@example.org")
+    assert post(Reader("192.0.2.78"), article, "Refused.", "troll@example.org").status_code == 403
+    Ban.objects.filter(shadow=False).update(expires_at=timezone.now() - timedelta(minutes=1))
+    shadowed = post(Reader("192.0.2.78"), article, "Hidden.", "troll@example.org")
+    assert status_of(shadowed) == "shadow"
 
 
 def test_the_client_address_comes_from_x_forwarded_for_only_through_a_trusted_proxy(

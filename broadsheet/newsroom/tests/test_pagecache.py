@@ -141,6 +141,19 @@ def test_publishing_refreshes_the_article_and_the_listings(client, article, worl
     assert section["X-Cache"] == "miss" and "Ferry strike ends" in section.content.decode()
 
 
+def test_moving_an_article_refreshes_the_sections_it_left_and_joined(
+    client, article, world, opinion
+):
+    for url in (world.url, opinion.url):
+        client.get(url)
+    assert "Harbour talks" in client.get(world.url).content.decode()
+    article.move(opinion, pos="last-child")
+    left, joined = client.get(world.url), client.get(opinion.url)
+    assert left["X-Cache"] == joined["X-Cache"] == "miss"
+    assert "Harbour talks" not in left.content.decode()
+    assert "Harbour talks" in joined.content.decode()
+
+
 def test_an_unrelated_discussion_leaves_other_articles_cached(
     client, article, world, django_capture_on_commit_callbacks
 ):
@@ -252,3 +265,26 @@ def test_the_comments_api_is_cached_for_readers_without_an_identity_only(
         approve_comment(Comment.objects.get(body="Approved at once.").pk)
     fresh = client.get(url)
     assert fresh["X-Cache"] == "miss" and fresh.json()["count"] == 1
+
+
+@pytest.mark.moderation  # a guest's first comment is held
+def test_a_held_comment_leaves_every_other_readers_cached_copy_in_place(
+    client, article, world, django_capture_on_commit_callbacks
+):
+    api = f"/api/v1/articles/{article.pk}/comments"
+    for url in (article.url, world.url, api):
+        client.get(url)
+    guest = Reader("198.51.100.22")
+    with django_capture_on_commit_callbacks(execute=True):
+        held = guest.comment(article, "Waiting for a moderator.")
+    assert held["status"] == "pending"
+    # Nothing another reader sees changed: the article, the section and the comments
+    # API are still served from the cache.
+    for url in (article.url, world.url, api):
+        shared = client.get(url)
+        assert shared["X-Cache"] == "hit" and "Waiting for a moderator." not in (
+            shared.content.decode()
+        )
+    # Its author sees it, on a copy of their own.
+    own = guest.client.get(article.url)
+    assert "X-Cache" not in own and "Waiting for a moderator." in own.content.decode()
