@@ -1,0 +1,152 @@
+"""Parts of pages that are the same for every reader until the newsroom changes
+something, kept between renders in each process.
+
+An article the page cache cannot serve (a signed-in reader, a browser with comments of
+its own there, the first reader after a new comment, a crawler's odd query string) used
+to rebuild everything around its discussion on every render: the head and its
+structured data, the masthead's sections, the byline, the body and its pictures'
+renditions, the corrections, the related stories: about twenty queries and most of the
+template work, for HTML that changes only when an editor acts. Those parts are now kept
+as rendered (`{% fragment %}` in the templates, `remember()` in code), and only the
+discussion (comments, rating, the live bar) and what is per response (the CSP nonce,
+the year in the footer) are rendered each time.
+
+Kept right by one counter in the shared cache, the site's content version: every change
+an editor can make to what a fragment shows moves it (the receivers connected in
+`broadsheet/newsroom/apps.py`: any page saved, moved, published, unpublished or deleted;
+authors, calls to action, publication settings, pictures, tags, sites and view
+restrictions saved or deleted; related lists recomputed, by
+`broadsheet/discovery/services.py`). A render reads the counter once (one cache read)
+and uses only fragments rendered under the value it read, so there is nothing to find
+and delete: one increment makes every fragment stale, in every process at once.
+Comments, votes and ratings do not move it; they are never inside a fragment.
+
+The counter is moved as soon as the change is made and again when its transaction
+commits: a render that read the first value while the change was still uncommitted may
+have kept the old content under it, and the second move retires that. Changes that no
+signal announces (a bulk `update()` in a migration, an edit in the database's shell)
+show within PAGE_CACHE_SECONDS, the longest a fragment is kept, as on cached pages.
+
+Fragments live in this process's memory (at most ENTRIES of them, the least recently
+used leave first): nothing is pickled or sent anywhere, and a render writes nothing to
+the shared cache, so an article on the database cache is still rendered with reads only
+(broadsheet/newsroom/tests/test_render_writes.py). When the shared cache is out of
+reach (no counter to read) nothing is kept or served from here: the page is rendered
+whole, as before.
+"""
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest
+
+VERSION_KEY = "fragments:content"
+ENTRIES = 2000  # fragments kept per process; an article keeps about five
+
+
+class _Kept:
+    """The newest fragments, bounded in number, guarded by a lock for threaded workers."""
+
+    def __init__(self):
+        self._entries: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> tuple[bool, Any]:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return False, None
+            if entry[0] <= time.monotonic():
+                del self._entries[key]
+                return False, None
+            self._entries.move_to_end(key)
+            return True, entry[1]
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._entries[key] = (time.monotonic() + settings.PAGE_CACHE_SECONDS, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > ENTRIES:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+kept = _Kept()
+
+
+def version(request: HttpRequest | None) -> int | None:
+    """The content version this request renders under: read once per request (started,
+    from the clock, when missing or evicted, so no fragment kept before matches it).
+    None when the shared cache cannot say, without a request, and for an editor's
+    preview (a draft under the live page's id: never kept, never served kept parts)."""
+    if request is None or getattr(request, "is_preview", False):
+        return None
+    try:
+        return request._fragments_version
+    except AttributeError:
+        pass
+    found = cache.get(VERSION_KEY)
+    if found is None:
+        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+        found = cache.get(VERSION_KEY)
+    request._fragments_version = found
+    return found
+
+
+def recall(request: HttpRequest | None, key: tuple) -> tuple[bool, Any]:
+    """(True, the value kept under `key` for this request's content version), or
+    (False, None)."""
+    current = version(request)
+    if current is None:
+        return False, None
+    return kept.get((current, *key))
+
+
+def keep(request: HttpRequest | None, key: tuple, value: Any) -> None:
+    """Keep `value` under `key` for this request's content version. It is shared by
+    every later request: never mutate it, and let `key` name everything it depends on
+    that the counter does not follow (the page, the site, the host)."""
+    current = version(request)
+    if current is not None:
+        kept.put((current, *key), value)
+
+
+def remember(request: HttpRequest | None, key: tuple, make: Callable[[], Any]) -> Any:
+    """`make()`'s value, kept under `key` (see `keep`)."""
+    found, value = recall(request, key)
+    if not found:
+        value = make()
+        keep(request, key, value)
+    return value
+
+
+def site_key(request: HttpRequest) -> Hashable:
+    """What makes a fragment's absolute and relative URLs differ between requests: the
+    Wagtail site that answers (its root URL), or the host asked for when none does."""
+    from wagtail.models import Site
+
+    site = Site.find_for_request(request)
+    return site.pk if site is not None else request.get_host()
+
+
+def _bump() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # never set, or evicted: a value no fragment was kept under
+        cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+
+
+def content_changed() -> None:
+    """Something fragments show changed: every fragment goes stale, now and again when
+    the current transaction commits (see the module docstring)."""
+    _bump()
+    transaction.on_commit(_bump)
