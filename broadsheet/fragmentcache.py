@@ -41,6 +41,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from django import template
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -150,3 +151,39 @@ def content_changed() -> None:
     the current transaction commits (see the module docstring)."""
     _bump()
     transaction.on_commit(_bump)
+
+
+class FragmentNode(template.Node):
+    def __init__(self, nodelist, place: tuple, vary_on: list):
+        self.nodelist = nodelist
+        self.place = place
+        self.vary_on = vary_on
+
+    def render(self, context) -> str:
+        request = context.get("request")
+        values = [value.resolve(context) for value in self.vary_on]
+        if request is None or any(value in (None, "") for value in values):
+            return self.nodelist.render(context)  # nothing to say what it would be kept for
+        key = (*self.place, site_key(request), *values)
+        return remember(request, key, lambda: self.nodelist.render(context))
+
+
+def fragment_tag(parser, token) -> FragmentNode:
+    """`{% fragment "name" page.pk ... %}…{% endfragment %}`: what is inside, rendered
+    once and kept for the same site, the same values after the name, and the same
+    content version; the place in the template is part of the key, so names need not
+    be unique. (Wagtail's `{% wagtailpagecache %}` keys on the page's own state, which
+    misses bylines, settings and related lists, and stores in a Django cache: a write
+    to the database cache on every render that misses.)
+
+    Only for what every reader gets alike and only an editor's change alters: never a
+    nonce, a token, anything of the reader's, the discussion or the time. A value that
+    resolves to nothing (no such variable) renders the inside afresh. Registered in the
+    apps' tag libraries that use it (`newsroom_tags`, `engagement_tags`)."""
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError("{% fragment %} needs a name.")
+    nodelist = parser.parse(("endfragment",))
+    parser.delete_first_token()
+    place = (parser.origin.name if parser.origin else "", token.lineno, bits[1])
+    return FragmentNode(nodelist, place, [parser.compile_filter(bit) for bit in bits[2:]])

@@ -53,6 +53,7 @@ class ThreadPage:
     pages: int
     sort: str
     total: int = 0  # approved comments on the page, replies included
+    pinned_id: int | None = None  # the thread pinned to the top (Discussion.pinned)
     has_next: bool = field(init=False)
 
     def __post_init__(self):
@@ -149,9 +150,11 @@ def _find(nodes: list[Comment], pk: int) -> Comment | None:
 def thread_page(
     page_id: int, sort: str = DEFAULT_SORT, page: int = 1, reader: Reader | None = None
 ) -> ThreadPage:
-    """One page of top-level threads with all their replies, in five queries. The thread
-    pinned to the top of the article (Discussion.pinned) comes first on the first page
-    in every order, marked `pinned`, and nowhere else."""
+    """One page of top-level threads with all their replies, in five queries (three on
+    a first page that is not full, the usual case: its rows are read at once and
+    counted in Python). The thread pinned to the top of the article
+    (Discussion.pinned) comes first on the first page in every order, marked `pinned`,
+    and nowhere else."""
     if sort not in SORTS:
         sort = DEFAULT_SORT
     size = settings.COMMENTS_PAGE_SIZE
@@ -167,22 +170,36 @@ def thread_page(
     )
     if pinned_id:
         top = top.exclude(pk=pinned_id)
-    count = top.count()
-    pages = max(1, math.ceil(count / size))
     page = max(1, page)
-    # Ids first, from the index alone, then the rows: a deep page skips index entries,
-    # not joined rows. A page past the last is empty without asking: its offset may be
-    # past what the database can count to (a reader's ?page=99999999999999999999).
-    ids = (
-        list(
-            top.order_by(*SORTS[sort]).values_list("pk", flat=True)[(page - 1) * size : page * size]
+    first = None
+    if page == 1:
+        # The first page skips nothing: its rows straight away, and when they do not
+        # fill it they are all there is, so there is nothing else to count.
+        first = list(top.select_related("user", "annotation").order_by(*SORTS[sort])[:size])
+    count = len(first) if first is not None and len(first) < size else top.count()
+    pages = max(1, math.ceil(count / size))
+    if first is not None:
+        ids = [comment.pk for comment in first]
+        rows = {comment.pk: comment for comment in first}
+        if pinned_id:
+            rows.update(Comment.objects.select_related("user", "annotation").in_bulk([pinned_id]))
+    else:
+        # Ids first, from the index alone, then the rows: a deep page skips index
+        # entries, not joined rows. A page past the last is empty without asking: its
+        # offset may be past what the database can count to (a reader's
+        # ?page=99999999999999999999).
+        ids = (
+            list(
+                top.order_by(*SORTS[sort]).values_list("pk", flat=True)[
+                    (page - 1) * size : page * size
+                ]
+            )
+            if page <= pages
+            else []
         )
-        if page <= pages
-        else []
-    )
+        rows = Comment.objects.select_related("user", "annotation").in_bulk(ids) if ids else {}
     if pinned_id and page == 1:
         ids.insert(0, pinned_id)
-    rows = Comment.objects.select_related("user", "annotation").in_bulk(ids) if ids else {}
     items = [rows[pk] for pk in ids if pk in rows]
     if pinned_id and items and items[0].pk == pinned_id:
         if items[0].status == Comment.Status.APPROVED:
@@ -201,6 +218,7 @@ def thread_page(
         pages=pages,
         sort=sort,
         total=discussion.comment_count if discussion else 0,
+        pinned_id=pinned_id,
     )
 
 
@@ -398,15 +416,18 @@ def _staff_accounts(user_ids: set[int]) -> set[int]:
     )
 
 
-def mark_voice(comments: Iterable[Comment], page: Page) -> None:
+_UNREAD = object()
+
+
+def mark_voice(comments: Iterable[Comment], page: Page, pinned_id=_UNREAD) -> None:
     """Mark what the newsroom says about these comments (replies included) on this page:
     `pinned` on the one pinned to the top of its thread, and the `badge` its author's
     account earns here: "author" when the account signs the article (the page type says
     which accounts, by `author_account_ids()`: articles name their bylines' accounts),
     "staff" for the newsroom's other accounts. By account only: a guest typing an
-    author's name gets nothing. At most two queries (the pin, which accounts are staff)
-    beyond what the page has loaded; walks with a stack, as readers choose how deep
-    threads go."""
+    author's name gets nothing. At most two queries (the pin, unless `pinned_id` says
+    it, as ThreadPage does; which accounts are staff) beyond what the page has loaded;
+    walks with a stack, as readers choose how deep threads go."""
     stack = list(comments)
     found: list[Comment] = []
     while stack:
@@ -415,9 +436,10 @@ def mark_voice(comments: Iterable[Comment], page: Page) -> None:
         stack.extend(getattr(comment, "replies", ()))
     if not found:
         return
-    pinned_id = (
-        Discussion.objects.filter(page_id=page.pk).values_list("pinned_id", flat=True).first()
-    )
+    if pinned_id is _UNREAD:
+        pinned_id = (
+            Discussion.objects.filter(page_id=page.pk).values_list("pinned_id", flat=True).first()
+        )
     user_ids = {c.user_id for c in found if c.user_id}
     accounts = getattr(page.specific, "author_account_ids", None) if user_ids else None
     authors = accounts() if callable(accounts) else set()

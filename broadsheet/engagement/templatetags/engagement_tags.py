@@ -7,6 +7,8 @@ from broadsheet.engagement.identity import personal_reader
 from broadsheet.reader_input import page_number
 
 register = template.Library()
+# {% fragment %}: parts of pages kept between renders (broadsheet/fragmentcache.py).
+register.tag("fragment", fragmentcache.fragment_tag)
 
 
 @register.simple_tag(takes_context=True)
@@ -54,7 +56,7 @@ def comment_slot(context, page):
     picks = selectors.picks(page.pk)
     selectors.mark_own(thread.comments, reader)
     selectors.mark_own(earlier, reader)
-    selectors.mark_voice([*thread.comments, *earlier, *picks], page)
+    selectors.mark_voice([*thread.comments, *earlier, *picks], page, thread.pinned_id)
     # The page's address (Wagtail reads the sites' root paths from the cache for it: a
     # query on the database cache), kept as the parts around the slot are.
     page_url = fragmentcache.remember(request, ("url", page.pk), lambda: page.url)

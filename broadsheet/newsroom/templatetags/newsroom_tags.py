@@ -103,35 +103,5 @@ def section_articles(context, section):
     return selectors.paginate(selectors.articles_in_section(section), number)
 
 
-class FragmentNode(template.Node):
-    def __init__(self, nodelist, place: tuple, vary_on: list):
-        self.nodelist = nodelist
-        self.place = place
-        self.vary_on = vary_on
-
-    def render(self, context) -> str:
-        request = context.get("request")
-        values = [value.resolve(context) for value in self.vary_on]
-        if request is None or any(value in (None, "") for value in values):
-            return self.nodelist.render(context)  # nothing to say what it would be kept for
-        key = (*self.place, fragmentcache.site_key(request), *values)
-        return fragmentcache.remember(request, key, lambda: self.nodelist.render(context))
-
-
-@register.tag
-def fragment(parser, token):
-    """`{% fragment "name" page.pk ... %}…{% endfragment %}`: what is inside, rendered
-    once and kept (broadsheet/fragmentcache.py) for the same site, the same values after
-    the name, and the same content version; the place in the template is part of the
-    key, so names need not be unique.
-
-    Only for what every reader gets alike and only an editor's change alters: never a
-    nonce, a token, anything of the reader's, the discussion or the time. A value that
-    resolves to nothing (no such variable) renders the inside afresh."""
-    bits = token.split_contents()
-    if len(bits) < 2:
-        raise template.TemplateSyntaxError("{% fragment %} needs a name.")
-    nodelist = parser.parse(("endfragment",))
-    parser.delete_first_token()
-    place = (parser.origin.name if parser.origin else "", token.lineno, bits[1])
-    return FragmentNode(nodelist, place, [parser.compile_filter(bit) for bit in bits[2:]])
+# {% fragment %}: parts of pages kept between renders (broadsheet/fragmentcache.py).
+register.tag("fragment", fragmentcache.fragment_tag)
