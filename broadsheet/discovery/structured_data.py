@@ -79,8 +79,8 @@ def picked_comments(article: ArticlePage, url: str) -> list[dict[str, Any]]:
     strip above the thread), not whatever was posted last. Their authors' badges are
     earned by account (see engagement's mark_voice), so a Person named like the article's
     author is never presented as them."""
-    picks = engagement.picks(article.pk)
-    engagement.mark_voice(picks, article)
+    picks = engagement.picks_of(article)  # the same as the strip's: read once a render
+    engagement.mark_voice(picks, article, pinned_id=None)  # badges only: no pin here
     found = []
     for comment in picks:
         author: dict[str, Any] = {"@type": "Person", "name": comment.author_name}

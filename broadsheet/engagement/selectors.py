@@ -394,6 +394,15 @@ def picks(page_id: int, limit: int = PICKS_SHOWN) -> list[Comment]:
     )
 
 
+def picks_of(page: Page) -> list[Comment]:
+    """`picks(page.pk)`, read once per page object: the article page shows them twice in
+    one render (its structured data, then the strip above the thread)."""
+    found = page.__dict__.get("_engagement_picks")
+    if found is None:
+        found = page.__dict__["_engagement_picks"] = picks(page.pk)
+    return found
+
+
 def _staff_accounts(user_ids: set[int]) -> set[int]:
     """Which of these accounts belong to the newsroom: active, and a superuser, Django
     staff, or allowed into the Wagtail admin (by a group or their own permission). One

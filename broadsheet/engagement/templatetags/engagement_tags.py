@@ -53,7 +53,7 @@ def comment_slot(context, page):
         page.pk, query.get("sort", ""), page_number(query.get("cpage")), reader
     )
     earlier = selectors.earlier_version_comments(page.pk)
-    picks = selectors.picks(page.pk)
+    picks = selectors.picks_of(page)
     selectors.mark_own(thread.comments, reader)
     selectors.mark_own(earlier, reader)
     selectors.mark_voice([*thread.comments, *earlier, *picks], page, thread.pinned_id)
