@@ -41,7 +41,8 @@ def article(article: ArticlePage, request: HttpRequest) -> dict[str, Any]:
         lambda: article_as_written(article, request),
     )
     data = dict(written)  # a copy: the kept one is shared by every render
-    data["commentCount"] = engagement.comment_counts([article.pk]).get(article.pk, 0)
+    discussion = engagement.discussion_of(article)  # the thread's too: read once a render
+    data["commentCount"] = discussion.comment_count if discussion else 0
     picked = picked_comments(article, data["url"])
     if picked:
         data["comment"] = picked

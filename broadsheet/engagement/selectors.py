@@ -60,6 +60,9 @@ class ThreadPage:
         self.has_next = self.page < self.pages
 
 
+_UNREAD = object()  # an argument not given: the function reads it itself
+
+
 def _shown(reader: Reader | None) -> Q:
     """Approved comments, removed ones (kept as placeholders when they have replies) and
     the reader's own comments awaiting moderation."""
@@ -147,8 +150,20 @@ def _find(nodes: list[Comment], pk: int) -> Comment | None:
     return None
 
 
+def discussion_of(page: Page) -> Discussion | None:
+    """The page's Discussion row (its comment count and pin), read once per page object:
+    the article page needs it twice in one render (its structured data, the thread)."""
+    if "_engagement_discussion" not in page.__dict__:
+        page.__dict__["_engagement_discussion"] = Discussion.objects.filter(page_id=page.pk).first()
+    return page.__dict__["_engagement_discussion"]
+
+
 def thread_page(
-    page_id: int, sort: str = DEFAULT_SORT, page: int = 1, reader: Reader | None = None
+    page_id: int,
+    sort: str = DEFAULT_SORT,
+    page: int = 1,
+    reader: Reader | None = None,
+    discussion: Discussion | None = _UNREAD,
 ) -> ThreadPage:
     """One page of top-level threads with all their replies, in five queries (three on
     a first page that is not full, the usual case: its rows are read at once and
@@ -158,7 +173,8 @@ def thread_page(
     if sort not in SORTS:
         sort = DEFAULT_SORT
     size = settings.COMMENTS_PAGE_SIZE
-    discussion = Discussion.objects.filter(page_id=page_id).first()
+    if discussion is _UNREAD:
+        discussion = Discussion.objects.filter(page_id=page_id).first()
     pinned_id = discussion.pinned_id if discussion else None
     top = (
         Comment.objects.filter(page_id=page_id, parent__isnull=True)
@@ -423,9 +439,6 @@ def _staff_accounts(user_ids: set[int]) -> set[int]:
         .values_list("pk", flat=True)
         .distinct()
     )
-
-
-_UNREAD = object()
 
 
 def mark_voice(comments: Iterable[Comment], page: Page, pinned_id=_UNREAD) -> None:

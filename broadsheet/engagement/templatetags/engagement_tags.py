@@ -50,7 +50,11 @@ def comment_slot(context, page):
     query = request.GET if request else {}
     reader = personal_reader(request, page.pk)
     thread = selectors.thread_page(
-        page.pk, query.get("sort", ""), page_number(query.get("cpage")), reader
+        page.pk,
+        query.get("sort", ""),
+        page_number(query.get("cpage")),
+        reader,
+        discussion=selectors.discussion_of(page),
     )
     earlier = selectors.earlier_version_comments(page.pk)
     picks = selectors.picks_of(page)
