@@ -48,7 +48,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 VERSION_KEY = "fragments:content"
-ENTRIES = 2000  # fragments kept per process; an article keeps about five
+ENTRIES = 2000  # per process: an article keeps about ten (a few tens of KB), so ~200 articles
 
 
 class _Kept:
