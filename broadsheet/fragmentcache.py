@@ -44,7 +44,7 @@ from typing import Any
 from django import template
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.http import HttpRequest
 
 VERSION_KEY = "fragments:content"
@@ -187,3 +187,48 @@ def fragment_tag(parser, token) -> FragmentNode:
     parser.delete_first_token()
     place = (parser.origin.name if parser.origin else "", token.lineno, bits[1])
     return FragmentNode(nodelist, place, [parser.compile_filter(bit) for bit in bits[2:]])
+
+
+def _values(instance) -> list:
+    return [getattr(instance, field.attname) for field in instance._meta.concrete_fields]
+
+
+class KeptSiteMiddleware:
+    """Wagtail starts every page it serves by finding the request's Site (a query with
+    four CASE branches, the costliest to build of the page) and then its root page's
+    own row (another query). Which site and root page a host and port lead to is kept
+    here, as field values, under the content version (sites and pages saved move it),
+    and each request gets instances of its own built from them, in `_wagtail_site`,
+    where Wagtail's `Site.find_for_request` keeps what it found for the request.
+
+    Only for requests that reach Wagtail's page view (`process_view`): a page-cache hit,
+    the API and the writes never get here and read no content version for it. Last in
+    MIDDLEWARE, so nothing has asked for the site before."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from wagtail.models import Site
+        from wagtail.views import serve
+
+        if view_func is not serve or hasattr(request, "_wagtail_site"):
+            return None
+        key = ("site", request._get_raw_host(), request.get_port())
+        found, rows = recall(request, key)
+        if found:
+            site_values, root_model, root_values = rows
+            site = Site.from_db(DEFAULT_DB_ALIAS, None, site_values)
+            site.root_page = root_model.from_db(DEFAULT_DB_ALIAS, None, root_values)
+            request._wagtail_site = site
+            return None
+        site = Site.find_for_request(request)
+        if site is not None and site.root_page.localized is site.root_page:
+            # No translation to choose by language. `.specific` is what Wagtail's
+            # routing reads next; it is kept on the instance, so read only once.
+            root = site.root_page.specific
+            keep(request, key, (_values(site), type(root), _values(root)))
+        return None

@@ -204,3 +204,15 @@ def test_a_second_render_reads_only_what_readers_change(client, story):
     for kept in ("taggit_tag", "newsroom_correction", "newsroom_publicationsettings"):
         assert kept in " ".join(query["sql"] for query in first.captured_queries)
         assert kept not in tables
+
+
+def test_the_site_renamed_shows_in_canonical_addresses_at_once(client, story):
+    read(client, story.url)
+    site = Site.objects.get(is_default_site=True)
+    site.hostname, site.port = "news.example.org", 443
+    site.save()
+
+    html = read(client, story.url)
+
+    assert '<link rel="canonical" href="https://news.example.org/world/ferry-fares-rise/">' in html
+    assert json_ld(html)["url"] == "https://news.example.org/world/ferry-fares-rise/"
