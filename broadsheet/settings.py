@@ -110,6 +110,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last: the site and home page a host leads to, kept between page renders.
+    "broadsheet.fragmentcache.KeptSiteMiddleware",
 ]
 
 ROOT_URLCONF = "broadsheet.urls"

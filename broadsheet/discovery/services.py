@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 
-from broadsheet import pagecache
+from broadsheet import fragmentcache, pagecache
 from broadsheet.discovery import fulltext
 from broadsheet.discovery.models import RelatedArticle, RelatedVocabulary
 from broadsheet.discovery.related import DECAY_DAYS, KEEP, MAX_TERMS, Doc, Index, Vocabulary
@@ -76,9 +76,11 @@ def _store(index: Index, article_ids: list[int]) -> None:
 
 
 def _pages_changed(article_ids) -> None:
-    """Their related slots changed: cached copies of those pages are stale."""
+    """Their related slots changed: cached copies of those pages are stale, and so are
+    the related lists kept between renders (broadsheet/fragmentcache.py)."""
     ids = list(article_ids)
     transaction.on_commit(lambda: [pagecache.page_changed(i) for i in ids])
+    fragmentcache.content_changed()
 
 
 # The stored vocabulary, parsed once per worker process.

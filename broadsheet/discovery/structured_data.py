@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from broadsheet import fragmentcache
 from broadsheet.engagement import selectors as engagement
 from broadsheet.engagement.rendering import excerpt
 from broadsheet.newsroom import selectors as newsroom
@@ -31,27 +32,44 @@ def breadcrumbs(request: HttpRequest, trail: list[tuple[str, str]]) -> dict[str,
 
 
 def article(article: ArticlePage, request: HttpRequest) -> dict[str, Any]:
+    """The article's NewsArticle: what the newsroom wrote (kept between renders, see
+    broadsheet/fragmentcache.py), then what its readers did (the comment count and the
+    editors' picks, read each time)."""
+    written, corrections = fragmentcache.remember(
+        request,
+        ("article-json-ld", fragmentcache.site_key(request), article.pk),
+        lambda: article_as_written(article, request),
+    )
+    data = dict(written)  # a copy: the kept one is shared by every render
+    discussion = engagement.discussion_of(article)  # the thread's too: read once a render
+    data["commentCount"] = discussion.comment_count if discussion else 0
+    picked = picked_comments(article, data["url"])
+    if picked:
+        data["comment"] = picked
+    if corrections:
+        data["correction"] = corrections
+    return data
+
+
+def article_as_written(
+    article: ArticlePage, request: HttpRequest
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The article's NewsArticle without its discussion, and its corrections."""
     data = article_structured_data(article, request)
-    data["commentCount"] = engagement.comment_counts([article.pk]).get(article.pk, 0)
     trail = [(publisher(request)["name"], canonical_url(request, "/"))]
     if article.section:
         trail.append((article.section.title, article.section.get_full_url(request)))
     trail.append((article.title, data["url"]))
     data["mainEntityOfPage"]["breadcrumb"] = breadcrumbs(request, trail)
-    picked = picked_comments(article, data["url"])
-    if picked:
-        data["comment"] = picked
-    corrections = list(article.corrections.all())
-    if corrections:
-        data["correction"] = [
-            {
-                "@type": "CorrectionComment",
-                "text": correction.text,
-                "datePublished": correction.published_at.isoformat(),
-            }
-            for correction in corrections
-        ]
-    return data
+    corrections = [
+        {
+            "@type": "CorrectionComment",
+            "text": correction.text,
+            "datePublished": correction.published_at.isoformat(),
+        }
+        for correction in article.corrections.all()
+    ]
+    return data, corrections
 
 
 PICKED_TEXT = 2000  # characters of a picked comment's text in the JSON-LD
@@ -62,8 +80,8 @@ def picked_comments(article: ArticlePage, url: str) -> list[dict[str, Any]]:
     strip above the thread), not whatever was posted last. Their authors' badges are
     earned by account (see engagement's mark_voice), so a Person named like the article's
     author is never presented as them."""
-    picks = engagement.picks(article.pk)
-    engagement.mark_voice(picks, article)
+    picks = engagement.picks_of(article)  # the same as the strip's: read once a render
+    engagement.mark_voice(picks, article, pinned_id=None)  # badges only: no pin here
     found = []
     for comment in picks:
         author: dict[str, Any] = {"@type": "Person", "name": comment.author_name}

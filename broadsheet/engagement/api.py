@@ -185,7 +185,7 @@ def list_comments(
     thread = selectors.thread_page(page.pk, query.sort, query.page, reader)
     earlier = selectors.earlier_version_comments(page.pk, reader)
     picks = selectors.picks(page.pk)
-    selectors.mark_voice([*thread.comments, *earlier, *picks], page)
+    selectors.mark_voice([*thread.comments, *earlier, *picks], page, thread.pinned_id)
     if reader.user is None and not reader.guest_key:
         # The same for every reader without an identity: kept by the page cache until
         # the discussion changes. A guest's own held comments make theirs personal.

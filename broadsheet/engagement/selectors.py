@@ -53,10 +53,14 @@ class ThreadPage:
     pages: int
     sort: str
     total: int = 0  # approved comments on the page, replies included
+    pinned_id: int | None = None  # the thread pinned to the top (Discussion.pinned)
     has_next: bool = field(init=False)
 
     def __post_init__(self):
         self.has_next = self.page < self.pages
+
+
+_UNREAD = object()  # an argument not given: the function reads it itself
 
 
 def _shown(reader: Reader | None) -> Q:
@@ -146,16 +150,31 @@ def _find(nodes: list[Comment], pk: int) -> Comment | None:
     return None
 
 
+def discussion_of(page: Page) -> Discussion | None:
+    """The page's Discussion row (its comment count and pin), read once per page object:
+    the article page needs it twice in one render (its structured data, the thread)."""
+    if "_engagement_discussion" not in page.__dict__:
+        page.__dict__["_engagement_discussion"] = Discussion.objects.filter(page_id=page.pk).first()
+    return page.__dict__["_engagement_discussion"]
+
+
 def thread_page(
-    page_id: int, sort: str = DEFAULT_SORT, page: int = 1, reader: Reader | None = None
+    page_id: int,
+    sort: str = DEFAULT_SORT,
+    page: int = 1,
+    reader: Reader | None = None,
+    discussion: Discussion | None = _UNREAD,
 ) -> ThreadPage:
-    """One page of top-level threads with all their replies, in five queries. The thread
-    pinned to the top of the article (Discussion.pinned) comes first on the first page
-    in every order, marked `pinned`, and nowhere else."""
+    """One page of top-level threads with all their replies, in five queries (three on
+    a first page that is not full, the usual case: its rows are read at once and
+    counted in Python). The thread pinned to the top of the article
+    (Discussion.pinned) comes first on the first page in every order, marked `pinned`,
+    and nowhere else."""
     if sort not in SORTS:
         sort = DEFAULT_SORT
     size = settings.COMMENTS_PAGE_SIZE
-    discussion = Discussion.objects.filter(page_id=page_id).first()
+    if discussion is _UNREAD:
+        discussion = Discussion.objects.filter(page_id=page_id).first()
     pinned_id = discussion.pinned_id if discussion else None
     top = (
         Comment.objects.filter(page_id=page_id, parent__isnull=True)
@@ -167,22 +186,36 @@ def thread_page(
     )
     if pinned_id:
         top = top.exclude(pk=pinned_id)
-    count = top.count()
-    pages = max(1, math.ceil(count / size))
     page = max(1, page)
-    # Ids first, from the index alone, then the rows: a deep page skips index entries,
-    # not joined rows. A page past the last is empty without asking: its offset may be
-    # past what the database can count to (a reader's ?page=99999999999999999999).
-    ids = (
-        list(
-            top.order_by(*SORTS[sort]).values_list("pk", flat=True)[(page - 1) * size : page * size]
+    first = None
+    if page == 1:
+        # The first page skips nothing: its rows straight away, and when they do not
+        # fill it they are all there is, so there is nothing else to count.
+        first = list(top.select_related("user", "annotation").order_by(*SORTS[sort])[:size])
+    count = len(first) if first is not None and len(first) < size else top.count()
+    pages = max(1, math.ceil(count / size))
+    if first is not None:
+        ids = [comment.pk for comment in first]
+        rows = {comment.pk: comment for comment in first}
+        if pinned_id:
+            rows.update(Comment.objects.select_related("user", "annotation").in_bulk([pinned_id]))
+    else:
+        # Ids first, from the index alone, then the rows: a deep page skips index
+        # entries, not joined rows. A page past the last is empty without asking: its
+        # offset may be past what the database can count to (a reader's
+        # ?page=99999999999999999999).
+        ids = (
+            list(
+                top.order_by(*SORTS[sort]).values_list("pk", flat=True)[
+                    (page - 1) * size : page * size
+                ]
+            )
+            if page <= pages
+            else []
         )
-        if page <= pages
-        else []
-    )
+        rows = Comment.objects.select_related("user", "annotation").in_bulk(ids) if ids else {}
     if pinned_id and page == 1:
         ids.insert(0, pinned_id)
-    rows = Comment.objects.select_related("user", "annotation").in_bulk(ids) if ids else {}
     items = [rows[pk] for pk in ids if pk in rows]
     if pinned_id and items and items[0].pk == pinned_id:
         if items[0].status == Comment.Status.APPROVED:
@@ -201,6 +234,7 @@ def thread_page(
         pages=pages,
         sort=sort,
         total=discussion.comment_count if discussion else 0,
+        pinned_id=pinned_id,
     )
 
 
@@ -376,6 +410,15 @@ def picks(page_id: int, limit: int = PICKS_SHOWN) -> list[Comment]:
     )
 
 
+def picks_of(page: Page) -> list[Comment]:
+    """`picks(page.pk)`, read once per page object: the article page shows them twice in
+    one render (its structured data, then the strip above the thread)."""
+    found = page.__dict__.get("_engagement_picks")
+    if found is None:
+        found = page.__dict__["_engagement_picks"] = picks(page.pk)
+    return found
+
+
 def _staff_accounts(user_ids: set[int]) -> set[int]:
     """Which of these accounts belong to the newsroom: active, and a superuser, Django
     staff, or allowed into the Wagtail admin (by a group or their own permission). One
@@ -398,15 +441,15 @@ def _staff_accounts(user_ids: set[int]) -> set[int]:
     )
 
 
-def mark_voice(comments: Iterable[Comment], page: Page) -> None:
+def mark_voice(comments: Iterable[Comment], page: Page, pinned_id=_UNREAD) -> None:
     """Mark what the newsroom says about these comments (replies included) on this page:
     `pinned` on the one pinned to the top of its thread, and the `badge` its author's
     account earns here: "author" when the account signs the article (the page type says
     which accounts, by `author_account_ids()`: articles name their bylines' accounts),
     "staff" for the newsroom's other accounts. By account only: a guest typing an
-    author's name gets nothing. At most two queries (the pin, which accounts are staff)
-    beyond what the page has loaded; walks with a stack, as readers choose how deep
-    threads go."""
+    author's name gets nothing. At most two queries (the pin, unless `pinned_id` says
+    it, as ThreadPage does; which accounts are staff) beyond what the page has loaded;
+    walks with a stack, as readers choose how deep threads go."""
     stack = list(comments)
     found: list[Comment] = []
     while stack:
@@ -415,9 +458,10 @@ def mark_voice(comments: Iterable[Comment], page: Page) -> None:
         stack.extend(getattr(comment, "replies", ()))
     if not found:
         return
-    pinned_id = (
-        Discussion.objects.filter(page_id=page.pk).values_list("pinned_id", flat=True).first()
-    )
+    if pinned_id is _UNREAD:
+        pinned_id = (
+            Discussion.objects.filter(page_id=page.pk).values_list("pinned_id", flat=True).first()
+        )
     user_ids = {c.user_id for c in found if c.user_id}
     accounts = getattr(page.specific, "author_account_ids", None) if user_ids else None
     authors = accounts() if callable(accounts) else set()

@@ -117,7 +117,7 @@ def thread_fragment(request: HttpRequest, page_id: int) -> HttpResponse:
     reader = reader_for(request)
     thread = selectors.thread_page(page.pk, request.GET.get("sort", ""), number, reader)
     selectors.mark_own(thread.comments, reader)
-    selectors.mark_voice(thread.comments, page)
+    selectors.mark_voice(thread.comments, page, thread.pinned_id)
     template = (
         "engagement/thread_page.html" if request.GET.get("more") else "engagement/thread.html"
     )

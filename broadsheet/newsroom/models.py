@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.http import HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject, lazy
 from django.utils.text import slugify
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -19,11 +20,12 @@ from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, TitleFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import StreamField
-from wagtail.models import Orderable, Page
+from wagtail.models import Orderable, Page, PageViewRestriction
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
+from wagtail.url_routing import RouteResult
 
-from broadsheet import pagecache
+from broadsheet import fragmentcache, pagecache
 from broadsheet.newsroom.article_form import ArticlePageForm
 from broadsheet.newsroom.blocks import ArticleBodyBlock
 from broadsheet.newsroom.canonical import LEAD_IMAGE_RENDITION, canonical_url
@@ -175,6 +177,18 @@ def old_link_redirect(request) -> HttpResponse | None:
     return HttpResponseRedirect(redirect.link)
 
 
+class KeptRoute:
+    """For pages HomePage.route may find by a route kept between requests: such a page
+    had no view restriction, on itself or above, when its route was kept, and any
+    restriction added since has retired the route (broadsheet/fragmentcache.py), so
+    Wagtail need not look again (two queries a request)."""
+
+    def get_view_restrictions(self):
+        if getattr(self, "_unrestricted", False):
+            return PageViewRestriction.objects.none()
+        return super().get_view_restrictions()
+
+
 class HomePage(Page):
     """The front page: a lead story, then the latest articles of each section."""
 
@@ -197,6 +211,37 @@ class HomePage(Page):
 
     template = "newsroom/home_page.html"
 
+    def route(self, request, path_components):
+        """Wagtail's routing (a query for each step down the path, one for the page's
+        type, two for its view restrictions), with where each path led kept between
+        requests (broadsheet/fragmentcache.py: any page saved, moved or deleted, or any
+        view restriction changed, retires every kept route). A kept route reads only
+        the page. Routes to restricted pages, or that carry arguments, are not kept."""
+        if not path_components:
+            return super().route(request, path_components)
+        key = ("route", self.pk, *path_components)
+        found, target = fragmentcache.recall(request, key)
+        if found:
+            model, pk = target
+            page = model.objects.filter(pk=pk, live=True).first()
+            if page is not None and page.url_path == self._url_path_of(path_components):
+                page._unrestricted = True
+                return RouteResult(page)
+        result = super().route(request, path_components)
+        page, args, kwargs = result
+        if (
+            isinstance(page, KeptRoute)
+            and not args
+            and not kwargs
+            and page.url_path == self._url_path_of(path_components)
+            and not page.get_view_restrictions().exists()
+        ):
+            fragmentcache.keep(request, key, (type(page), page.pk))
+        return result
+
+    def _url_path_of(self, path_components) -> str:
+        return f"{self.url_path}{'/'.join(path_components)}/"
+
     def serve(self, request, *args, **kwargs):
         if request.GET:
             moved = old_link_redirect(request)
@@ -205,7 +250,7 @@ class HomePage(Page):
         return pagecache.depends_on_listings(super().serve(request, *args, **kwargs), "home")
 
 
-class SectionPage(Page):
+class SectionPage(KeptRoute, Page):
     """A desk of the newsroom (World, Politics) or a column, whose articles carry a disclaimer."""
 
     intro = models.TextField(blank=True)
@@ -271,7 +316,7 @@ class ArticleTag(TaggedItemBase):
     )
 
 
-class ArticlePage(Page):
+class ArticlePage(KeptRoute, Page):
     """A story. Its headline is the page title; its section is its parent page."""
 
     standfirst = models.TextField(
@@ -486,11 +531,16 @@ class ArticlePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["support_cta"] = self.call_to_action(request)
-        if self.lead_image:
-            rendition = rendition_or_original(self.lead_image, LEAD_IMAGE_RENDITION)
-            context["share_image_url"] = canonical_url(request, rendition.url)
+        # Read only if the template asks: the parts that show them are usually kept
+        # between renders (broadsheet/fragmentcache.py), and then nobody asks.
+        context["support_cta"] = SimpleLazyObject(lambda: self.call_to_action(request))
+        if self.lead_image_id:
+            context["share_image_url"] = lazy(self._share_image_url, str)(request)
         return context
+
+    def _share_image_url(self, request) -> str:
+        rendition = rendition_or_original(self.lead_image, LEAD_IMAGE_RENDITION)
+        return canonical_url(request, rendition.url)
 
 
 class ArticleAuthor(Orderable):

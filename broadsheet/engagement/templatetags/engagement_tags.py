@@ -1,11 +1,14 @@
 from django import template
 from django.conf import settings
 
+from broadsheet import fragmentcache
 from broadsheet.engagement import comment_html, rendering, selectors, services
 from broadsheet.engagement.identity import personal_reader
 from broadsheet.reader_input import page_number
 
 register = template.Library()
+# {% fragment %}: parts of pages kept between renders (broadsheet/fragmentcache.py).
+register.tag("fragment", fragmentcache.fragment_tag)
 
 
 @register.simple_tag(takes_context=True)
@@ -47,13 +50,20 @@ def comment_slot(context, page):
     query = request.GET if request else {}
     reader = personal_reader(request, page.pk)
     thread = selectors.thread_page(
-        page.pk, query.get("sort", ""), page_number(query.get("cpage")), reader
+        page.pk,
+        query.get("sort", ""),
+        page_number(query.get("cpage")),
+        reader,
+        discussion=selectors.discussion_of(page),
     )
     earlier = selectors.earlier_version_comments(page.pk)
-    picks = selectors.picks(page.pk)
+    picks = selectors.picks_of(page)
     selectors.mark_own(thread.comments, reader)
     selectors.mark_own(earlier, reader)
-    selectors.mark_voice([*thread.comments, *earlier, *picks], page)
+    selectors.mark_voice([*thread.comments, *earlier, *picks], page, thread.pinned_id)
+    # The page's address (Wagtail reads the sites' root paths from the cache for it: a
+    # query on the database cache), kept as the parts around the slot are.
+    page_url = fragmentcache.remember(request, ("url", page.pk), lambda: page.url)
     return {
         "request": request,
         "csp_nonce": context.get("csp_nonce", ""),  # its script tags need the page's nonce
@@ -67,7 +77,7 @@ def comment_slot(context, page):
         "earlier": earlier,
         "picks": picks,
         "rejected": selectors.my_rejected(reader, page.pk) if reader else [],
-        "next_url": f"{page.url}#comment-form",
+        "next_url": f"{page_url}#comment-form",
         "altcha": settings.ALTCHA_ENABLED,
     }
 

@@ -8,6 +8,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 from wagtail.models import Site
 
+from broadsheet import fragmentcache
 from broadsheet.newsroom import selectors
 
 register = template.Library()
@@ -100,3 +101,7 @@ def section_articles(context, section):
     request = context.get("request")
     number = request.GET.get("page") if request else None
     return selectors.paginate(selectors.articles_in_section(section), number)
+
+
+# {% fragment %}: parts of pages kept between renders (broadsheet/fragmentcache.py).
+register.tag("fragment", fragmentcache.fragment_tag)
