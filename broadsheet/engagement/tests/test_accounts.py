@@ -86,7 +86,6 @@ def test_failed_sign_ins_behind_the_proxy_lock_out_their_client_only(settings):
     documented proxy set-up it must count the reader's address (X-Forwarded-For from a
     trusted proxy), not the proxy's, or one guesser locks every reader out."""
     settings.TRUSTED_PROXIES = [PROXY]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     mara = User.objects.create_user("mara", "mara@example.org", "a-long-password-for-mara")
     mara.emailaddress_set.create(email="mara@example.org", verified=True, primary=True)
 

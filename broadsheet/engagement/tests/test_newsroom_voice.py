@@ -44,13 +44,6 @@ def say(article, who: Identity, body: str, name: str = "", parent=None) -> Comme
     )
 
 
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(settings):
-    """Nobody here signs in with a password (force_login): a quick hasher spares each of
-    the accounts below its 0.25 s of PBKDF2."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def editor(django_user_model):
     user = django_user_model.objects.create_user("eda", "eda@example.org", "a long pass phrase")

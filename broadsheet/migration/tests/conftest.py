@@ -33,15 +33,6 @@ from broadsheet.newsroom.tests.factories import (
 from broadsheet.notifications.models import Address, Subscription
 from broadsheet.tests.module_rows import module_rows
 
-QUICK_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(settings):
-    """No test here signs in with a password, and an export carries none: a quick hasher
-    spares each account made here its 0.25 s of PBKDF2."""
-    settings.PASSWORD_HASHERS = QUICK_HASHER
-
 
 @pytest.fixture(scope="module")
 def rich_newsroom(django_db_setup, django_db_blocker, tmp_path_factory):
@@ -50,7 +41,7 @@ def rich_newsroom(django_db_setup, django_db_blocker, tmp_path_factory):
     media = tmp_path_factory.mktemp("rich-site-media")
 
     def build():
-        with override_settings(MEDIA_ROOT=media, PASSWORD_HASHERS=QUICK_HASHER):
+        with override_settings(MEDIA_ROOT=media):
             return _rich_site()
 
     with module_rows(django_db_blocker, build) as site:
