@@ -125,11 +125,13 @@ def what_changed(page_id: int, comment_id: int | None) -> list:
         shown = about.exclude(kind=Event.Kind.VOTES).values_list("kind", flat=True).first()
     visible = comment is not None and comment.status == Comment.Status.APPROVED
     if visible and shown in (None, Event.Kind.REMOVED):
-        state = services.comments_state(comment.page)
+        # Kept in the shared cache under the publication counter: the page, its specific
+        # row and its section are not read again for every approved comment.
+        state = services.stored_comments_state(page_id)
         data = {
             "id": comment.pk,
             "parent": comment.parent_id,
-            "html": comment_fragment(comment, comments_open=state.open),
+            "html": comment_fragment(comment, comments_open=bool(state and state.open)),
         }
         return [
             (Event.Kind.COMMENT, comment.pk, data),

@@ -261,6 +261,13 @@ def restore_migrated_rows(connection) -> bool:
     quote = connection.ops.quote_name
     with transaction.atomic(using=connection.alias):
         with connection.constraint_checks_disabled(), connection.cursor() as cursor:
+            # A transactional test skipped before its body ran (a SQLite-only test on
+            # PostgreSQL) flushed nothing: its rows are still there, and writing them again
+            # would collide with themselves.
+            if saved:
+                cursor.execute(f"SELECT 1 FROM {quote(saved[0][0])} LIMIT 1")  # noqa: S608
+                if cursor.fetchone() is not None:
+                    return True
             for table, columns, rows in saved:
                 if columns is None:  # PostgreSQL: COPY's binary form
                     with cursor.cursor.copy(
