@@ -212,7 +212,7 @@ COMMENTING_SECONDS = 60
 
 
 def stored_comments_state(page_id: int) -> CommentsState | None:
-    """comments_state of page `page_id` as stored (None: no such page), for the writes
+    """comments_state of page `page_id` as stored (None: no such live page), for the writes
     that name a page by id. Reading it costs three queries (the page, its specific row,
     its section), more than the rest of a comment's checks together; what they read
     changes only when the page or its section is published, unpublished, moved or
@@ -232,7 +232,8 @@ def stored_comments_state(page_id: int) -> CommentsState | None:
     version, known = pagecache.published_copy(key)
     if version is not None and isinstance(known, tuple) and known[0] == version:
         return _state(_Commenting(*known[1]))
-    page = Page.objects.filter(pk=page_id).first()
+    # A page not live (a draft, one taken down) is not there for readers to write to.
+    page = Page.objects.filter(pk=page_id, live=True).first()
     if page is None:
         return None  # not kept: a page made without a publication (an import) may follow
     facts = _commenting(page)

@@ -118,6 +118,19 @@ def test_unknown_article_is_a_404(reader, article):
     assert reader.client.get("/api/v1/articles/999999/comments").status_code == 404
 
 
+def test_an_unpublished_article_takes_no_comment(reader, article):
+    """A draft, or an article taken down, is not there for readers: posting to it by id
+    is refused as if it did not exist, and stores nothing."""
+    article.unpublish()
+    response = reader.post(
+        f"/api/v1/articles/{article.pk}/comments",
+        {"body": "Hi", "author_name": "G", "author_email": "g@example.org"},
+    )
+    assert response.status_code == 404
+    assert response.json()["errors"]["article"] == "No such article."
+    assert not Comment.objects.exists()
+
+
 def test_pages_that_do_not_take_comments_refuse_them(reader, article):
     section = article.get_parent()
     response = reader.post(
