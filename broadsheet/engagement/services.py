@@ -173,23 +173,26 @@ def comments_state(page: Page) -> CommentsState:
 
 @dataclass(frozen=True)
 class _Commenting:
-    """What comments_state reads of a page and its section."""
+    """What comments_state and ratings_state read of a page and its section."""
 
     accepts: bool
     open: bool = False  # the page's own flag
     mode: str = OPEN
     first_published_at: datetime | None = None
+    rates: bool = False  # ratings_state's answer
 
 
 def _commenting(page: Page) -> _Commenting:
     specific = page.specific
+    rates = bool(getattr(specific, "accepts_ratings", False))
     if not getattr(specific, "accepts_comments", False):
-        return _Commenting(False)
+        return _Commenting(False, rates=rates)
     return _Commenting(
         True,
         getattr(specific, "comments_open", True),
         discussion_mode(page),
         page.first_published_at,
+        rates,
     )
 
 
@@ -224,23 +227,29 @@ def stored_comments_state(page_id: int) -> CommentsState | None:
     update) or one committed after its counter moved. The time rule
     (COMMENTS_CLOSE_AFTER_DAYS) is applied afresh on every call. With the shared cache
     out of reach, nothing is kept."""
+    facts = _stored_facts(page_id)
+    return None if facts is None else _state(facts)
+
+
+def _stored_facts(page_id: int) -> _Commenting | None:
+    """What stored_comments_state and rate_page answer from."""
     from django.core.cache import cache
 
     from broadsheet import pagecache
 
-    key = f"engagement:commenting:1:{page_id}"  # 1: the tuple's shape; change with it
+    key = f"engagement:commenting:2:{page_id}"  # 2: the tuple's shape; change with it
     version, known = pagecache.published_copy(key)
     if version is not None and isinstance(known, tuple) and known[0] == version:
-        return _state(_Commenting(*known[1]))
+        return _Commenting(*known[1])
     # A page not live (a draft, one taken down) is not there for readers to write to.
     page = Page.objects.filter(pk=page_id, live=True).first()
     if page is None:
         return None  # not kept: a page made without a publication (an import) may follow
     facts = _commenting(page)
     if version is not None:
-        fields = (facts.accepts, facts.open, facts.mode, facts.first_published_at)
+        fields = (facts.accepts, facts.open, facts.mode, facts.first_published_at, facts.rates)
         cache.set(key, (version, fields), timeout=COMMENTING_SECONDS)
-    return _state(facts)
+    return facts
 
 
 def _validate_body(body: str, errors: dict[str, str]) -> str:
@@ -933,11 +942,14 @@ def recount(page_id: int | None = None) -> int:
     return comments.count()
 
 
+RATINGS_OFF = "Ratings are switched off for this article."
+
+
 def ratings_state(page: Page) -> tuple[bool, str]:
     """Whether readers may rate a page: its type declares `accepts_ratings` (articles do,
     unless an editor switched rating off for the article or its section)."""
     if not getattr(page.specific, "accepts_ratings", False):
-        return False, "Ratings are switched off for this article."
+        return False, RATINGS_OFF
     return True, ""
 
 
@@ -947,20 +959,21 @@ def rate_page(*, page_id: int, reader: Reader, stars) -> RatingResult:
     first rating of a page is refused (429) over their address's cap."""
     if isinstance(stars, bool) or not isinstance(stars, int) or not 1 <= stars <= 5:
         raise CommentError({"stars": "Give 1 to 5 stars."})
-    page = Page.objects.live().filter(pk=page_id).first()
-    if page is None:
+    # Kept with the comment state (stored_comments_state): the page, its specific row and
+    # its section are not read again for every rating.
+    facts = _stored_facts(page_id)
+    if facts is None:
         raise NotFound({"article": "No such article."})
-    allowed, reason = ratings_state(page)
-    if not allowed:
-        raise Forbidden({"stars": reason})
+    if not facts.rates:
+        raise Forbidden({"stars": RATINGS_OFF})
     if not reader.voter:
         raise Forbidden({"form": "Rating needs cookies to be enabled."})
     check_limits(reader, "rating")
-    return _retry_on_conflict(_rate, page, reader, stars)
+    return _retry_on_conflict(_rate, page_id, reader, stars)
 
 
 @transaction.atomic
-def _rate(page: Page, reader: Reader, stars: int) -> RatingResult:
+def _rate(page_id: int, reader: Reader, stars: int) -> RatingResult:
     """Five statements: the article's summary row (made if need be and locked: ratings
     of one article take turns, guests at their address's cap included), the reader's
     rating and the cap's count in one, the rating's insert or update, the summary's F()
@@ -969,9 +982,9 @@ def _rate(page: Page, reader: Reader, stars: int) -> RatingResult:
     since = connection.ops.adapt_datetimefield_value(_guest_window_start())
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
-        cursor.execute(sql.lock, [page.pk])
+        cursor.execute(sql.lock, [page_id])
         count, total = cursor.fetchone()
-        cursor.execute(sql.mine_and_cap, [page.pk, reader.voter, page.pk, reader.ip_hash, since])
+        cursor.execute(sql.mine_and_cap, [page_id, reader.voter, page_id, reader.ip_hash, since])
         old, earlier, first = cursor.fetchone()
         if old == stars:  # the same stars again change nothing: nothing to announce
             return RatingResult(RatingSummary(count=count, total=total).average, count, stars)
@@ -983,16 +996,16 @@ def _rate(page: Page, reader: Reader, stars: int) -> RatingResult:
                 "Too many readers on your network have rated this article today. "
                 "Sign in to rate it.",
             )
-            cursor.execute(sql.insert, [page.pk, reader.voter, reader.ip_hash, stars, now, now])
+            cursor.execute(sql.insert, [page_id, reader.voter, reader.ip_hash, stars, now, now])
             added, old = 1, 0
         else:
-            cursor.execute(sql.change, [stars, now, page.pk, reader.voter])
+            cursor.execute(sql.change, [stars, now, page_id, reader.voter])
             added = 0
-        cursor.execute(sql.count, [added, stars - old, page.pk])
+        cursor.execute(sql.count, [added, stars - old, page_id])
     # The row is locked: the new totals are what was read plus this change.
     count, total = count + added, total + stars - old
     average = RatingSummary(count=count, total=total).average
-    announce_changed(page.pk, rating={"average": average, "count": count})
+    announce_changed(page_id, rating={"average": average, "count": count})
     return RatingResult(average, count, stars)
 
 
