@@ -1,4 +1,6 @@
-"""A fitted model stored in the database as one row's blob, parsed once per process.
+"""Stored rows that every request would otherwise read: a fitted model stored as one
+row's blob, parsed once per process (ParsedOnce), and a small row's copy in the shared
+cache (SharedCopy).
 
 The related-articles vocabulary and the spam filter are fitted in the background and
 stored compressed; every process that uses one must parse it once, not per request,
@@ -41,3 +43,33 @@ class ParsedOnce(Generic[T]):
     def forget(self) -> None:
         """As a fresh process would be: the next use reads the stored fit back."""
         self._name = self._value = None
+
+
+class SharedCopy(Generic[T]):
+    """A value read from the database on every comment (the moderation rules, the spam
+    filter's latest row), kept in the shared cache instead, so every process reads it
+    with one cache read. `forget` is the receiver of its model's post_save and
+    post_delete: the copy is dropped at once, and again when the change commits, since a
+    request that read the old row just before the commit may have put it back; a copy
+    lives `seconds` at most, the bound on a change no signal reports. The value is kept
+    inside a tuple, so that None (no row) is a copy too."""
+
+    def __init__(self, key: str, load: Callable[[], T], seconds: int = 60):
+        self.key, self.load, self.seconds = key, load, seconds
+
+    def get(self) -> T:
+        from django.core.cache import cache
+
+        copy = cache.get(self.key)
+        if isinstance(copy, tuple):
+            return copy[0]
+        value = self.load()
+        cache.set(self.key, (value,), timeout=self.seconds)
+        return value
+
+    def forget(self, **kwargs) -> None:
+        from django.core.cache import cache
+        from django.db import transaction
+
+        cache.delete(self.key)
+        transaction.on_commit(lambda: cache.delete(self.key))

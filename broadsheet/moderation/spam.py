@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import cache
 from itertools import pairwise
 
-from broadsheet.stored import ParsedOnce
+from broadsheet.stored import ParsedOnce, SharedCopy
 
 URL = re.compile(r"(?:https?://|www\.)([^\s/)\]]+)[^\s)\]]*", re.I)
 HINTS = {
@@ -170,36 +170,14 @@ def _trained() -> ParsedOnce[Model]:
     return ParsedOnce(SpamFilter, Model.loads, "trained_at")
 
 
-LATEST_KEY = "moderation:spam-filter"
-LATEST_SECONDS = 60
-
-
-def _latest_row():
-    """The stored filter's latest row, without its blob: from the shared cache's copy
-    when there is one (finding it was a query on every comment). Storing or deleting a
-    filter drops the copy, now and on commit (apps.py); a copy is kept LATEST_SECONDS at
-    most, the bound on one read just before a new fit committed and put back after."""
-    from django.core.cache import cache
-
-    copy = cache.get(LATEST_KEY)
-    if isinstance(copy, tuple):
-        return copy[0]
-    row = _trained().latest_row()
-    cache.set(LATEST_KEY, (row,), timeout=LATEST_SECONDS)
-    return row
-
-
-def forget_latest(**kwargs) -> None:
-    """post_save and post_delete receiver of SpamFilter (apps.py)."""
-    from django.core.cache import cache
-    from django.db import transaction
-
-    cache.delete(LATEST_KEY)
-    transaction.on_commit(lambda: cache.delete(LATEST_KEY))
+# The stored filter's latest row, without its blob: finding it was a query on every
+# comment. Storing or deleting a filter drops the copy (apps.py).
+_latest = SharedCopy("moderation:spam-filter", lambda: _trained().latest_row())
+forget_latest = _latest.forget
 
 
 def current_model() -> Model | None:
-    row = _latest_row()
+    row = _latest.get()
     if row is None or min(row.ham, row.spam) < MIN_EACH_CLASS:
         return None
     return _trained().value(row)

@@ -10,11 +10,10 @@ import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import transaction
 from wagtail.models import Page
 
 from broadsheet.moderation import bans, spam, words
+from broadsheet.stored import SharedCopy
 
 APPROVED = "approved"
 PENDING = "pending"
@@ -50,30 +49,21 @@ def discussion_mode(page: Page) -> str:
     return mode if mode in (OPEN, PREMODERATED, CLOSED) else OPEN
 
 
-RULES_KEY = "moderation:rules"
-RULES_SECONDS = 60
+def _load_rules():
+    from broadsheet.moderation.models import ModerationRules
+
+    return ModerationRules.load()
+
+
+# Reading the rules (Wagtail's setting) was a query on every comment; saving them drops
+# the copy (apps.py), so the next comment reads them afresh.
+_rules = SharedCopy("moderation:rules", _load_rules)
+forget_rules = _rules.forget
 
 
 def rules():
-    """The moderation rules (Wagtail's setting), from the shared cache when a copy is
-    there: reading them was a query on every comment. Saving them drops the copy (now,
-    and again when the save commits: apps.py), so the next comment reads them afresh; a
-    copy is kept RULES_SECONDS at most, the bound on one read just before a save
-    committed and put back just after."""
-    from broadsheet.moderation.models import ModerationRules
-
-    copy = cache.get(RULES_KEY)
-    if isinstance(copy, ModerationRules):
-        return copy
-    loaded = ModerationRules.load()
-    cache.set(RULES_KEY, loaded, timeout=RULES_SECONDS)
-    return loaded
-
-
-def forget_rules(**kwargs) -> None:
-    """post_save receiver of ModerationRules (apps.py)."""
-    cache.delete(RULES_KEY)
-    transaction.on_commit(lambda: cache.delete(RULES_KEY))
+    """The moderation rules in force (the shared cache's copy: stored.SharedCopy)."""
+    return _rules.get()
 
 
 def judge_comment(
