@@ -38,25 +38,18 @@ def _isolated_media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _open_discussions(request, monkeypatch):
+def _open_discussions(request):
     """Feature tests post many comments from one client, as guests, at machine speed: for
     them the rate limits, the hold on a guest's first comment and the minimum time to
-    post are lifted. Tests marked
+    post are lifted (broadsheet/tests/module_rows.py open_discussions). Tests marked
     `@pytest.mark.moderation` run with the site's real defaults (and test those)."""
     if request.node.get_closest_marker("moderation"):
+        yield
         return
-    from broadsheet.moderation import verdicts
+    from broadsheet.tests.module_rows import open_discussions
 
-    monkeypatch.setattr("broadsheet.ratelimit.hit", lambda *args, **kwargs: None)
-    load = verdicts.rules
-
-    def relaxed():
-        rules = load()
-        rules.hold_first_guest_comment = False
-        rules.min_seconds_to_post = 0  # browser tests type faster than people
-        return rules
-
-    monkeypatch.setattr(verdicts, "rules", relaxed)
+    with open_discussions():
+        yield
 
 
 @pytest.fixture(autouse=True)

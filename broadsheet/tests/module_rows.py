@@ -52,10 +52,10 @@ def module_rows(django_db_blocker, build, *args, **kwargs):
 
 @contextmanager
 def open_discussions():
-    """The discussions as conftest.py's `_open_discussions` opens them for each feature
-    test (no rate limit, no hold on a guest's first comment, no minimum time to post),
-    for rows built before the tests: the comments they post are published, as they were
-    when each test built them. Not for modules marked `moderation`."""
+    """The discussions as feature tests have them (conftest.py's `_open_discussions`, and
+    for rows built before the tests, module_rows): no rate limit, no hold on a guest's
+    first comment, no minimum time to post, so that the comments they post are
+    published. Not for tests marked `moderation`."""
     from broadsheet.moderation import verdicts
 
     load = verdicts.rules
@@ -63,7 +63,7 @@ def open_discussions():
     def relaxed():
         rules = load()
         rules.hold_first_guest_comment = False
-        rules.min_seconds_to_post = 0
+        rules.min_seconds_to_post = 0  # browser tests type faster than people
         return rules
 
     with pytest.MonkeyPatch.context() as patch:
