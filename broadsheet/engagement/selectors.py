@@ -150,12 +150,21 @@ def _find(nodes: list[Comment], pk: int) -> Comment | None:
     return None
 
 
+def _once_per_page(page: Page, name: str, read):
+    """`read()`, kept on the page object: what the article page needs twice in one
+    render (its structured data, then the thread) is read once."""
+    if name not in page.__dict__:
+        page.__dict__[name] = read()
+    return page.__dict__[name]
+
+
 def discussion_of(page: Page) -> Discussion | None:
-    """The page's Discussion row (its comment count and pin), read once per page object:
-    the article page needs it twice in one render (its structured data, the thread)."""
-    if "_engagement_discussion" not in page.__dict__:
-        page.__dict__["_engagement_discussion"] = Discussion.objects.filter(page_id=page.pk).first()
-    return page.__dict__["_engagement_discussion"]
+    """The page's Discussion row (its comment count and pin), read once per page object."""
+    return _once_per_page(
+        page,
+        "_engagement_discussion",
+        lambda: Discussion.objects.filter(page_id=page.pk).first(),
+    )
 
 
 def thread_page(
@@ -411,12 +420,9 @@ def picks(page_id: int, limit: int = PICKS_SHOWN) -> list[Comment]:
 
 
 def picks_of(page: Page) -> list[Comment]:
-    """`picks(page.pk)`, read once per page object: the article page shows them twice in
-    one render (its structured data, then the strip above the thread)."""
-    found = page.__dict__.get("_engagement_picks")
-    if found is None:
-        found = page.__dict__["_engagement_picks"] = picks(page.pk)
-    return found
+    """`picks(page.pk)`, read once per page object (its structured data, then the strip
+    above the thread)."""
+    return _once_per_page(page, "_engagement_picks", lambda: picks(page.pk))
 
 
 def _staff_accounts(user_ids: set[int]) -> set[int]:
