@@ -38,18 +38,17 @@ def _isolated_media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _open_discussions(request):
+def _open_discussions(request, monkeypatch):
     """Feature tests post many comments from one client, as guests, at machine speed: for
     them the rate limits, the hold on a guest's first comment and the minimum time to
-    post are lifted (broadsheet/tests/module_rows.py open_discussions). Tests marked
-    `@pytest.mark.moderation` run with the site's real defaults (and test those)."""
+    post are lifted (broadsheet/tests/module_rows.py relax_discussions), through the
+    test's own `monkeypatch`, which undoes them with the test's other patches. Tests
+    marked `@pytest.mark.moderation` run with the site's real defaults (and test those)."""
     if request.node.get_closest_marker("moderation"):
-        yield
         return
-    from broadsheet.tests.module_rows import open_discussions
+    from broadsheet.tests.module_rows import relax_discussions
 
-    with open_discussions():
-        yield
+    relax_discussions(monkeypatch)
 
 
 @pytest.fixture(autouse=True)

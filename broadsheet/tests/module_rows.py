@@ -50,12 +50,14 @@ def module_rows(django_db_blocker, build, *args, **kwargs):
             outer.__exit__(None, None, None)
 
 
-@contextmanager
-def open_discussions():
+def relax_discussions(patch: pytest.MonkeyPatch) -> None:
     """The discussions as feature tests have them (conftest.py's `_open_discussions`, and
-    for rows built before the tests, module_rows): no rate limit, no hold on a guest's
-    first comment, no minimum time to post, so that the comments they post are
-    published. Not for tests marked `moderation`."""
+    for rows built before the tests, `open_discussions`): no rate limit, no hold on a
+    guest's first comment, no minimum time to post, so that the comments they post are
+    published. Not for tests marked `moderation`. Through the caller's `patch`: a test's
+    other patches of the same names (the real rate limits back, in test_cache_outage.py)
+    must be undone by the same MonkeyPatch, in reverse order, or the lifted limit could
+    outlive the test."""
     from broadsheet.moderation import verdicts
 
     load = verdicts.rules
@@ -66,9 +68,15 @@ def open_discussions():
         rules.min_seconds_to_post = 0  # browser tests type faster than people
         return rules
 
+    patch.setattr("broadsheet.ratelimit.hit", lambda *args, **kwargs: None)
+    patch.setattr(verdicts, "rules", relaxed)
+
+
+@contextmanager
+def open_discussions():
+    """`relax_discussions` for the length of a `with` block."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("broadsheet.ratelimit.hit", lambda *args, **kwargs: None)
-        patch.setattr(verdicts, "rules", relaxed)
+        relax_discussions(patch)
         yield
 
 
