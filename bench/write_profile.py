@@ -77,11 +77,12 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.core.wsgi import get_wsgi_application
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    application = get_wsgi_application()
+    from broadsheet.lanes import LaneApplication
+
+    application = LaneApplication()  # as broadsheet.wsgi serves it
     if "--approved" in sys.argv:
         # Comments approved at once (a returning guest's, say), not held as a new
         # guest's first one: the path that counts, notifies and announces.

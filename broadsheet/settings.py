@@ -113,6 +113,24 @@ MIDDLEWARE = [
     # Last: the site and home page a host leads to, kept between page renders.
     "broadsheet.fragmentcache.KeptSiteMiddleware",
 ]
+# The reader API (requests under API_PREFIX) skips the middleware that never acts on it:
+# static files, slash redirects, flash messages, htmx, allauth's login stages, Wagtail's
+# redirects and the page views' site (broadsheet/lanes.py; the served application).
+API_PREFIX = "/api/"
+API_MIDDLEWARE = [
+    name
+    for name in MIDDLEWARE
+    if name
+    not in {
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+        "django.middleware.common.CommonMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+        "django_htmx.middleware.HtmxMiddleware",
+        "allauth.account.middleware.AccountMiddleware",
+        "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+        "broadsheet.fragmentcache.KeptSiteMiddleware",
+    }
+]
 
 ROOT_URLCONF = "broadsheet.urls"
 WSGI_APPLICATION = "broadsheet.wsgi.application"

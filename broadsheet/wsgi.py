@@ -1,10 +1,15 @@
 import gc
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "broadsheet.settings")
-application = get_wsgi_application()
+django.setup(set_prefix=False)
+
+from broadsheet.lanes import LaneApplication  # noqa: E402 - needs the apps loaded
+
+# The reader API through a shorter middleware chain than pages (broadsheet/lanes.py).
+application = LaneApplication()
 
 # Everything loaded so far (Django, Wagtail, our modules: most of a worker's objects)
 # lives as long as the process: moved out of the collector's sight, so a full collection
