@@ -8,13 +8,20 @@ cull, then a transaction around a SELECT and an INSERT or UPDATE) and six on an 
 (a `get`, then a `set`): 22 of a vote's 32 queries, more than the vote itself, and the
 COUNT(*) grows with the table (up to MAX_ENTRIES rows). Here, on SQLite and PostgreSQL:
 
-- `set` is one upsert (INSERT ... ON CONFLICT DO UPDATE).
+- `set` is one upsert (INSERT ... ON CONFLICT DO UPDATE), `set_many` one for all keys.
 - `add` is one upsert that updates only an expired row; the row count says whether it
   stored (an unexpired key is left alone, as Django's `add` does).
 - `incr` reads the value and writes it back only if unchanged (compare and set, retried
   on a race), so concurrent increments are never lost (Django's get-then-set could lose
   one), and the key keeps its expiry, as Redis's INCR and the local-memory cache do
   (Django's reset it to the default timeout).
+- `get_many` is one SELECT that leaves expired rows out (culling deletes them), without
+  Django's per-call expression and converters for the expiry: the page cache reads its
+  counters with it on every hit.
+- `count_hits` (the rate limits') counts one hit on several keys in one statement: a
+  multi-row upsert that starts a key at 1 or adds 1 to it in SQL, answering the counts
+  (RETURNING). Such counters are kept as "#<n>" rather than a pickle, so that SQL can
+  add to them; `get` reads both.
 - Culling (deleting expired rows, then a share of the oldest when over MAX_ENTRIES)
   follows a COUNT(*) made every CULL_CHECK_EVERY writes of a process rather than every
   write, so the table may pass MAX_ENTRIES by that many rows per process before it is
@@ -34,6 +41,7 @@ from django.db import connections, router
 from django.utils.timezone import now as tz_now
 
 CULL_CHECK_EVERY = 100
+COUNTER = "#"  # a value kept as text digits: see count_hits
 UPSERT_VENDORS = ("sqlite", "postgresql")
 INCR_ATTEMPTS = 10
 
@@ -59,6 +67,63 @@ class DatabaseCache(DjangoDatabaseCache):
 
     def _encode(self, value) -> str:
         return base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
+
+    def _decode(self, stored: str):
+        if stored.startswith(COUNTER):
+            return int(stored[1:])
+        return pickle.loads(base64.b64decode(stored.encode()))  # noqa: S301 - our own
+
+    def get_many(self, keys, version=None):
+        connection = connections[router.db_for_read(self.cache_model_class)]
+        if connection.vendor not in UPSERT_VENDORS:
+            return super().get_many(keys, version)
+        made = {self.make_and_validate_key(key, version=version): key for key in keys}
+        if not made:
+            return {}
+        quote = connection.ops.quote_name
+        now = connection.ops.adapt_datetimefield_value(self._now())
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {quote('cache_key')}, {quote('value')} FROM {quote(self._table)} "  # noqa: S608 - names only
+                f"WHERE {quote('cache_key')} IN ({', '.join(['%s'] * len(made))}) "
+                f"AND {quote('expires')} > %s",
+                [*made, now],
+            )
+            rows = cursor.fetchall()
+        return {made[key]: self._decode(connection.ops.process_clob(value)) for key, value in rows}
+
+    def count_hits(self, timeouts: dict[str, int]) -> dict[str, int] | None:
+        """One hit on each key (key: its window in seconds, from the first hit): the
+        count each has reached, in one statement. A key whose window ended starts again
+        at 1. None where this database has no upsert (the caller counts another way)."""
+        connection = self._connection()
+        if connection.vendor not in UPSERT_VENDORS:
+            return None
+        self._maybe_cull(connection)
+        made = {self.make_and_validate_key(key): key for key in timeouts}
+        quote = connection.ops.quote_name
+        table = quote(self._table)
+        key_, value_, expires_ = quote("cache_key"), quote("value"), quote("expires")
+        adapt = connection.ops.adapt_datetimefield_value
+        params: list = []
+        for key, original in made.items():
+            params += [key, f"{COUNTER}1", adapt(self._expiry(timeouts[original]))]
+        now = adapt(self._now())
+        live = f"{table}.{expires_} > %s"
+        sql = (
+            f"INSERT INTO {table} ({key_}, {value_}, {expires_}) VALUES "  # noqa: S608 - names only
+            + ", ".join(["(%s, %s, %s)"] * len(made))
+            + f" ON CONFLICT ({key_}) DO UPDATE SET {value_} = CASE "
+            f"WHEN {live} AND {table}.{value_} LIKE '{COUNTER}%%' "
+            f"THEN '{COUNTER}' || (CAST(SUBSTR({table}.{value_}, 2) AS INTEGER) + 1) "
+            f"ELSE EXCLUDED.{value_} END, "
+            f"{expires_} = CASE WHEN {live} THEN {table}.{expires_} ELSE EXCLUDED.{expires_} END "
+            f"RETURNING {key_}, {value_}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, now, now])
+            rows = cursor.fetchall()
+        return {made[key]: int(connection.ops.process_clob(value)[1:]) for key, value in rows}
 
     def _maybe_cull(self, connection) -> None:
         """Django's cull (expired rows first, then the oldest share when still over
@@ -99,6 +164,33 @@ class DatabaseCache(DjangoDatabaseCache):
         key = self.make_and_validate_key(key, version=version)
         self._upsert(key, value, timeout, only_if_expired=False)
 
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        """One multi-row upsert (the page cache bumps an article's version and the
+        listings' together)."""
+        connection = self._connection()
+        if connection.vendor not in UPSERT_VENDORS or not data:
+            return super().set_many(data, timeout, version)
+        self._maybe_cull(connection)
+        quote = connection.ops.quote_name
+        table = quote(self._table)
+        expires = connection.ops.adapt_datetimefield_value(self._expiry(timeout))
+        rows = {
+            self.make_and_validate_key(key, version=version): value for key, value in data.items()
+        }
+        params = [
+            part for key, value in rows.items() for part in (key, self._encode(value), expires)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({quote('cache_key')}, {quote('value')}, {quote('expires')}) "  # noqa: S608
+                f"VALUES {', '.join(['(%s, %s, %s)'] * len(rows))} "
+                f"ON CONFLICT ({quote('cache_key')}) DO UPDATE SET "
+                f"{quote('value')} = EXCLUDED.{quote('value')}, "
+                f"{quote('expires')} = EXCLUDED.{quote('expires')}",
+                params,
+            )
+        return []
+
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         key = self.make_and_validate_key(key, version=version)
         return self._upsert(key, value, timeout, only_if_expired=True)
@@ -122,12 +214,12 @@ class DatabaseCache(DjangoDatabaseCache):
                 if row is None:
                     raise ValueError(f"Key '{key}' not found.")
                 stored = connection.ops.process_clob(row[0])
-                # Our own pickles, as Django's DatabaseCache reads them.
-                value = pickle.loads(base64.b64decode(stored.encode())) + delta  # noqa: S301
+                value = self._decode(stored) + delta
+                new = f"{COUNTER}{value}" if stored.startswith(COUNTER) else self._encode(value)
                 cursor.execute(
                     f"UPDATE {table} SET {quote('value')} = %s "  # noqa: S608 - names only
                     f"WHERE {quote('cache_key')} = %s AND {quote('value')} = %s",
-                    [self._encode(value), key, stored],
+                    [new, key, stored],
                 )
                 if cursor.rowcount:
                     return value

@@ -7,7 +7,7 @@ publication counter (related stories, section lists); home, section, author and 
 pages depend on the listings counter (bumped by every publication and every discussion
 change, since they show comment counts and latest comments). An entry is served only
 while the counters it was rendered under are unchanged, so there is nothing to find and
-delete on invalidation: one increment makes every affected entry stale at once. Entries
+delete on invalidation: one new value makes every affected entry stale at once. Entries
 also expire after PAGE_CACHE_SECONDS, which bounds the one race left (a change during a
 page's very first render).
 
@@ -39,6 +39,7 @@ on every hit (counters unchanged, PAGE_CACHE_SECONDS not past).
 import hashlib
 import logging
 import re
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -138,12 +139,17 @@ def depends_on_listings(response: HttpResponse, tag: str = "listings") -> HttpRe
     return response
 
 
+def fresh_version() -> int:
+    """A counter value no entry was rendered under: the clock in nanoseconds, and random
+    low bits, so two processes bumping in the same nanosecond still differ."""
+    return time.time_ns() << 20 | secrets.randbits(20)
+
+
 def _bump(*keys: str) -> None:
-    for key in keys:
-        try:
-            cache.incr(key)
-        except ValueError:  # never set, or evicted: a value no entry was rendered under
-            cache.set(key, time.time_ns(), timeout=None)
+    """Entries are only compared for equality with the counters, so a bump is one write
+    of a new value (one upsert with the database cache, where an increment was a read
+    and a compare-and-set; one command with Redis), not an increment."""
+    cache.set_many(dict.fromkeys(keys, fresh_version()), timeout=None)
 
 
 def page_changed(page_id: int, listings: bool = True) -> None:

@@ -11,6 +11,7 @@ again: a limit then holds per process (with N workers, at most N times the count
 than not at all, and no reader gets an error for it. See docs/security.md.
 """
 
+import contextlib
 import hashlib
 import math
 import time
@@ -63,18 +64,54 @@ def _count(store, cache_key: str, timeout: int) -> int:
 
 def hit(limit: Limit, key: str, *, message: str = "") -> None:
     """Count one hit of `key` against `limit`; raise RateLimited when over it."""
-    now = time.time()
-    window = int(now // limit.seconds)
-    cache_key = _key(limit, key, window)
-    count = _count(cache, cache_key, limit.seconds + 1) if _shared_cache_available() else 0
-    if not _shared_cache_available():  # before the count or during it: count here instead
-        count = _count(local_counts, cache_key, limit.seconds + 1)
-    if count > limit.count:
-        raise RateLimited(limit, int((window + 1) * limit.seconds - now) + 1, message)
+    check_all([(limit, key)], message=message)
+
+
+def counted(timeouts: dict[str, int]) -> dict[str, int]:
+    """One hit on each cache key (key: its window's seconds): the count each reached.
+    Where the shared cache counts several keys in one round trip (`count_hits`: the
+    database cache's one statement, Redis's one pipeline) it does, so a reader's write
+    pays one round trip, not two to four. While the shared cache is out of reach, this
+    process counts in its own memory."""
+    count_hits = getattr(cache, "count_hits", None)
+    if count_hits is not None and _shared_cache_available():
+        counts = count_hits(timeouts)
+        if counts is not None and _shared_cache_available():
+            return counts
+    counts = {}
+    for cache_key, timeout in timeouts.items():
+        count = _count(cache, cache_key, timeout) if _shared_cache_available() else 0
+        if not _shared_cache_available():  # before the count or during it: count here
+            count = _count(local_counts, cache_key, timeout)
+        counts[cache_key] = count
+    return counts
+
+
+def uncounted(cache_keys: list[str]) -> None:
+    """Take back one hit from each key: limits a refused request was not charged to."""
+    store = cache if _shared_cache_available() else local_counts
+    for cache_key in cache_keys:
+        with contextlib.suppress(ValueError):  # expired meanwhile: nothing to take back
+            store.decr(cache_key)
 
 
 def check_all(limits: list[tuple[Limit, str]], *, message: str = "") -> None:
-    """Hit several limits; the first one exceeded raises."""
+    """Hit several limits, in order; the first one exceeded raises, and the limits after
+    it are not charged for the refused request (a reader refused for their own flood
+    does not use up what others behind their address may post). All are counted in one
+    round trip (`counted`); the refusal takes the later hits back (`uncounted`)."""
+    now = time.time()
+    windows = {}  # cache key: (limit, window), in order
     for limit, key in limits:
         if key:
-            hit(limit, key, message=message)
+            window = int(now // limit.seconds)
+            windows[_key(limit, key, window)] = (limit, window)
+    if not windows:
+        return
+    counts = counted({cache_key: limit.seconds + 1 for cache_key, (limit, _) in windows.items()})
+    keys = list(windows)
+    for position, cache_key in enumerate(keys):
+        limit, window = windows[cache_key]
+        if counts[cache_key] > limit.count:
+            uncounted(keys[position + 1 :])
+            raise RateLimited(limit, int((window + 1) * limit.seconds - now) + 1, message)

@@ -236,6 +236,22 @@ class FailOpenRedisCache(RedisCache):
             [self._made(key, version) for key in keys],
         )
 
+    def count_hits(self, timeouts: dict[str, int]) -> dict[str, int] | None:
+        """The rate limits' hits on several keys (key: its window's seconds) in one
+        round trip: a pipeline of, per key, SET NX with the window's expiry and INCR.
+        None while Redis is out of reach (the caller then counts in the process)."""
+        made = {self._made(key, None): key for key in timeouts}
+
+        def action():
+            pipeline = self._cache.get_client(write=True).pipeline(transaction=False)
+            for key, original in made.items():
+                pipeline.set(key, 0, ex=timeouts[original], nx=True)
+                pipeline.incr(key)
+            answers = pipeline.execute()
+            return {original: answers[2 * n + 1] for n, original in enumerate(made.values())}
+
+        return self._call(action, None)
+
     def clear(self):
         parent = super()
         return self._call(lambda: parent.clear(), False)

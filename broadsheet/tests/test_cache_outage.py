@@ -30,6 +30,7 @@ from broadsheet.newsroom.tests.factories import (
     SectionPageFactory,
 )
 from broadsheet.ratelimit import Limit, RateLimited
+from broadsheet.ratelimit import counted as real_counted
 from broadsheet.ratelimit import hit as real_hit
 from broadsheet.tests.services import RedisServer
 
@@ -79,7 +80,7 @@ def site_on_redis(settings, redis_server, monkeypatch):
     rate limits on (with room for a test's few writes)."""
     settings.CACHES = production_caches(redis_server.url)
     settings.PAGE_CACHE = True
-    monkeypatch.setattr("broadsheet.ratelimit.hit", real_hit)
+    monkeypatch.setattr("broadsheet.ratelimit.counted", real_counted)
     pagecache.local_entries.clear()
     yield redis_server
     redis_server.resume_quietly()
