@@ -9,6 +9,7 @@ derived from the site secret, so the browser holds them but nobody reading the c
 """
 
 import base64
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -28,23 +29,38 @@ COOKIE_AGE = 365 * 24 * 3600
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 
 
+@functools.lru_cache(maxsize=16)
+def _hash_key(purpose: str, secret: str) -> bytes:
+    return hashlib.sha256(f"broadsheet.{purpose}:{secret}".encode()).digest()
+
+
 def keyed_hash(purpose: str, value: str) -> str:
-    key = hashlib.sha256(f"broadsheet.{purpose}:{settings.SECRET_KEY}".encode()).digest()
+    # The key derived once per purpose and secret: every write hashes two or three values.
+    key = _hash_key(purpose, settings.SECRET_KEY)
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 
 
+@functools.lru_cache(maxsize=4)
+def _proxy_networks(proxies: tuple[str, ...]) -> tuple:
+    """TRUSTED_PROXIES parsed once (per value of the setting), not on every request."""
+    networks = []
+    for proxy in proxies:
+        try:
+            networks.append(ipaddress.ip_network(proxy, strict=False))
+        except ValueError:
+            continue
+    return tuple(networks)
+
+
 def _is_trusted_proxy(address: str) -> bool:
+    networks = _proxy_networks(tuple(settings.TRUSTED_PROXIES))
+    if not networks:
+        return False
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return False
-    for proxy in settings.TRUSTED_PROXIES:
-        try:
-            if ip in ipaddress.ip_network(proxy, strict=False):
-                return True
-        except ValueError:
-            continue
-    return False
+    return any(ip in network for network in networks)
 
 
 def client_address(request: HttpRequest) -> str:
