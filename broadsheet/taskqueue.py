@@ -81,15 +81,17 @@ def silent_workers(alive_until: Mapping[str, datetime], now: datetime) -> set[st
     return {worker for worker, until in alive_until.items() if until < now}
 
 
-def reclaim_abandoned_tasks(alive_until: Mapping[str, datetime] | None = None) -> int:
+def reclaim_abandoned_tasks(
+    alive_until: Mapping[str, datetime] | None = None, *, now: datetime | None = None
+) -> int:
     """Return to the queue the tasks whose worker is presumed dead: the worker that took
     it last (worker_ids[-1]) is in `alive_until` (worker id: until when its last
     heartbeat vouches for it) with a time past; or it is not there and the task has been
     RUNNING for longer than the lease. A task whose worker is vouched for now is left
-    alone, however old. Returns how many."""
+    alone, however old. `now`: the time to judge by (by default, now). Returns how many."""
     from django_tasks_db.models import DBTaskResult
 
-    now = timezone.now()
+    now = now or timezone.now()
     alive_until = alive_until or {}
     dead = silent_workers(alive_until, now)
     candidates = DBTaskResult.objects.running()

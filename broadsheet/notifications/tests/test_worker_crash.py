@@ -32,6 +32,7 @@ from django_tasks_db.models import DBTaskResult
 
 from broadsheet import taskqueue
 from broadsheet.notifications import services
+from broadsheet.notifications.management.commands.worker import take_back_abandoned
 from broadsheet.notifications.models import Address, Delivery, Subscription, WorkerHeartbeat
 from broadsheet.notifications.tasks import send_confirmation_task, send_delivery_task
 
@@ -122,6 +123,20 @@ def worker(smtp_port: int, *args: str, **env: str) -> subprocess.Popen:
     )
 
 
+def killed_mid_send(process: subprocess.Popen, inbox: StallingInbox) -> None:
+    """`kill -9` of the worker `process` while `inbox` holds the message it sends; then
+    the server lets go (refusing that message, which the dead worker never hears)."""
+    try:
+        assert inbox.stalled.wait(60), process.stdout.read1().decode()
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    inbox.release()
+
+
 @pytest.mark.resilience
 def test_a_worker_killed_mid_send_loses_no_email_and_sends_none_twice(
     article, make_reader, stalling_smtp, queue
@@ -136,15 +151,7 @@ def test_a_worker_killed_mid_send_loses_no_email_and_sends_none_twice(
         NOTIFICATIONS_CLAIM_SECONDS="2",
         TASKS_HEARTBEAT_SECONDS="0.5",
     )
-    try:
-        assert stalling_smtp.stalled.wait(60), first.stdout.read1().decode()
-        os.kill(first.pid, signal.SIGKILL)  # mid-send: the server holds its third email
-        first.wait(10)
-    finally:
-        if first.poll() is None:
-            first.kill()
-            first.wait()
-    stalling_smtp.release()
+    killed_mid_send(first, stalling_smtp)  # the server holds its third email
     assert len(stalling_smtp.messages) == 2
     [running] = DBTaskResult.objects.filter(status="RUNNING")  # what the dead worker left
     assert Delivery.objects.filter(sent_at__isnull=True, claimed_until__isnull=False).count() == 1
@@ -186,15 +193,7 @@ def test_a_confirmation_a_killed_worker_held_is_sent_once_by_the_next_without_th
     services.subscribe(article_id=article.pk, kind="comments", email=ALICE)
 
     first = worker(stalling_smtp.port, "--interval", "0.1")
-    try:
-        assert stalling_smtp.stalled.wait(60), first.stdout.read1().decode()
-        os.kill(first.pid, signal.SIGKILL)  # while the server holds her confirmation
-        first.wait(10)
-    finally:
-        if first.poll() is None:
-            first.kill()
-            first.wait()
-    stalling_smtp.release()
+    killed_mid_send(first, stalling_smtp)  # the server holds her confirmation
     assert stalling_smtp.messages == []
     [running] = DBTaskResult.objects.filter(status="RUNNING")
     assert running.task_path == send_confirmation_task.module_path
@@ -356,3 +355,15 @@ def test_a_task_of_a_worker_that_never_beats_keeps_the_lease(
     DBTaskResult.objects.filter(status="RUNNING").update(started_at=timezone.now() - LONG_AGO)
     queue.run()  # past the lease: taken back
     assert arrivals(smtp_inbox) == {ALICE: 1}
+
+
+def test_a_worker_whose_own_beat_is_late_keeps_its_task_and_its_row(
+    died_confirming_alice, smtp_inbox
+):
+    # w1's beat was stuck behind a busy database past its own row's time; w1 itself,
+    # taking back, knows it is alive (the subprocess test once saw a worker drop itself).
+    died_confirming_alice(started=timedelta(seconds=10), beat_vouches_until=-timedelta(seconds=1))
+
+    assert take_back_abandoned(me="w1") == (0, 0)
+    assert DBTaskResult.objects.filter(status="RUNNING").count() == 1
+    assert WorkerHeartbeat.objects.filter(worker_id="w1").exists()

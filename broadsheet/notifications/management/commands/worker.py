@@ -54,26 +54,30 @@ def beat(worker_id: str) -> None:
     )
 
 
-def take_back_tasks(*, silent_only: bool = False) -> int:
+def take_back_tasks(*, me: str | None = None, silent_only: bool = False) -> int:
     """Tasks whose worker is presumed dead go back to the queue (taskqueue's rules: its
     worker silent for three beats, or with no heartbeat and past the lease); then the
-    silent workers' rows are deleted, since what they held is back. With `silent_only`,
-    nothing more than a read of the heartbeats unless a worker is silent. Returns how
-    many tasks."""
+    silent workers' rows are deleted, since what they held is back. `me`, the worker
+    asking, is alive whatever its row says (its own beat may be stuck behind a busy
+    database). With `silent_only`, nothing more than a read of the heartbeats unless a
+    worker is silent. Returns how many tasks."""
+    now = timezone.now()  # before the read: a slow read makes no one look older
     alive_until = dict(WorkerHeartbeat.objects.values_list("worker_id", "alive_until"))
-    now = timezone.now()
+    if me is not None:
+        alive_until[me] = now + taskqueue.silence()
     silent = taskqueue.silent_workers(alive_until, now)
     if silent_only and not silent:
         return 0
-    reclaimed = taskqueue.reclaim_abandoned_tasks(alive_until)
+    reclaimed = taskqueue.reclaim_abandoned_tasks(alive_until, now=now)
     if silent:  # (one that beat again since, only slow, keeps its row)
         WorkerHeartbeat.objects.filter(worker_id__in=silent, alive_until__lt=now).delete()
     return reclaimed
 
 
-def take_back_abandoned() -> tuple[int, int]:
-    """What workers that died left behind goes back to the queue: (tasks, deliveries)."""
-    return take_back_tasks(), services.requeue_abandoned_deliveries()
+def take_back_abandoned(me: str | None = None) -> tuple[int, int]:
+    """What workers that died left behind goes back to the queue: (tasks, deliveries).
+    `me`: the worker asking, if it beats."""
+    return take_back_tasks(me=me), services.requeue_abandoned_deliveries()
 
 
 def housekeeping_interval() -> float:
@@ -98,9 +102,9 @@ def _keep_house(worker_id: str, stop: threading.Event) -> None:
                 database_was_away = False
             elif time.monotonic() >= whole_round_due:
                 whole_round_due = time.monotonic() + housekeeping_interval()
-                take_back_abandoned()
+                take_back_abandoned(me=worker_id)
             else:
-                take_back_tasks(silent_only=True)
+                take_back_tasks(me=worker_id, silent_only=True)
         except DatabaseError as error:  # the database away for a moment: next round
             database_was_away = True
             log.warning("Could not beat or take back abandoned tasks: %s", error)
@@ -146,7 +150,7 @@ class Command(BaseCommand):
             arguments += ["--worker-id", worker_id]
             beat(worker_id)  # before it can take a task
         try:
-            take_back_abandoned()
+            take_back_abandoned(me=worker_id if beating else None)
             if beating:
                 keeper.start()
             call_command(
