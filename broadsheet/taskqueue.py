@@ -17,8 +17,10 @@
    queue once RUNNING for longer than TASKS_LEASE_SECONDS. A task taken back from a
    worker alive but slow or silent (a lease too short, a worker that could not write its
    beat for three beats) is then run a second time beside the first: every task of ours
-   checks the stored state before acting, so that costs work, never a duplicate effect
-   (see docs/notifications.md for the one email window).
+   checks the stored state before acting, so that costs work, not a second effect, but
+   for the email windows of docs/notifications.md (a delivery's claim keeps a second run
+   from sending while the first is at it; a confirmation email has no claim, so a run
+   beside a live one may send its reader a second copy).
 
 Services name the task they want run (`enqueue("broadsheet.moderation.tasks.train_spam_filter")`)
 rather than import it: tasks import services, never the reverse (docs/architecture.md;
