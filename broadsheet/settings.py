@@ -253,11 +253,19 @@ if TASKS_BACKEND not in _TASK_BACKENDS:
         f"TASKS_BACKEND must be one of {', '.join(_TASK_BACKENDS)}, not {TASKS_BACKEND!r}"
     )
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
-# A task RUNNING for longer than this is presumed to have lost its worker (killed, the
-# machine gone) and `broadsheet worker` queues it again (broadsheet/taskqueue.py). Keep
+# A task RUNNING for longer than this on a worker with no heartbeat (below) is presumed
+# to have lost its worker (killed, the machine gone) and `broadsheet worker` queues it
+# again (broadsheet/taskqueue.py). Keep
 # it above the longest task; one still running past it is run a second time, harmlessly
 # (every task checks the stored state first) but wastefully.
 TASKS_LEASE_SECONDS = float(os.environ.get("TASKS_LEASE_SECONDS", "900"))
+# How often `broadsheet worker` records that it is alive. A task whose worker has been
+# silent for three beats is queued again at once, however young; a live worker keeps
+# its task however long it runs. The lease above stays for workers that never beat
+# (a plain `db_worker`, a `--batch` run).
+TASKS_HEARTBEAT_SECONDS = float(os.environ.get("TASKS_HEARTBEAT_SECONDS", "5"))
+if not TASKS_HEARTBEAT_SECONDS > 0:
+    raise ImproperlyConfigured("TASKS_HEARTBEAT_SECONDS must be more than 0.")
 if TASKS_BACKEND == "rq":
     if not REDIS_URL:
         raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL.")

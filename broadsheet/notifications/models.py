@@ -7,7 +7,9 @@ address's owner, signed in with it verified, is confirmed when made.
 A `Notification` is one event for one address, unique per comment and address: the
 idempotency key. Notifications wait until their address's next `Delivery` for that
 article, which is one email (a digest when several events fell in the coalescing
-window) and is marked sent only once the SMTP server has taken it.
+window) and is marked sent only once the SMTP server has taken it. A `WorkerHeartbeat`
+is one running `broadsheet worker` (the command lives here), so that a dead worker's
+tasks come back within seconds.
 """
 
 from django.conf import settings
@@ -125,3 +127,20 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.comment_id} -> {self.address}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A running `broadsheet worker`, by the id it gives django-tasks-db's queue: when it
+    last said it was alive (every TASKS_HEARTBEAT_SECONDS) and until when that vouches
+    for it (three of its beats; each worker's own setting, so workers configured
+    differently judge each other right). A task whose worker is past `alive_until` is
+    taken back within seconds instead of after the whole lease (broadsheet/taskqueue.py);
+    a worker that stops cleanly deletes its row, and the row of one that died is deleted
+    once its tasks are back in the queue."""
+
+    worker_id = models.CharField(max_length=64, primary_key=True)  # db_worker's limit
+    seen_at = models.DateTimeField()
+    alive_until = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} {self.seen_at:%H:%M:%S}"
