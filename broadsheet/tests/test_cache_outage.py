@@ -29,7 +29,7 @@ from broadsheet.newsroom.tests.factories import (
     HomePageFactory,
     SectionPageFactory,
 )
-from broadsheet.ratelimit import Limit, RateLimited
+from broadsheet.ratelimit import Limit, RateLimited, check_all
 from broadsheet.ratelimit import counted as real_counted
 from broadsheet.ratelimit import hit as real_hit
 from broadsheet.tests.services import RedisServer
@@ -221,6 +221,26 @@ def test_a_page_changed_while_redis_hung_is_not_served_stale_when_it_returns(
     with answers_within():
         page = browser.get(article.url)
     assert "A late correction." in page.content.decode()
+
+
+@pytest.mark.moderation
+@pytest.mark.django_db
+def test_rate_limits_count_in_redis_several_at_once_and_a_refusal_charges_no_later_one(
+    site_on_redis,
+):
+    """One pipeline counts both limits; the identity's refusal leaves the address's
+    count where it was, for the other readers behind it."""
+    identity, address = Limit("outage-identity", 2, 60), Limit("outage-address", 5, 60)
+    client = redis.Redis.from_url(site_on_redis.url)
+    with answers_within():
+        for _ in range(2):
+            check_all([(identity, "ana"), (address, "10.0.0.1")])
+        with pytest.raises(RateLimited) as refused:
+            check_all([(identity, "ana"), (address, "10.0.0.1")])
+        check_all([(identity, "ben"), (address, "10.0.0.1")])
+    assert refused.value.limit == identity
+    counts = sorted(int(client.get(key)) for key in client.keys("*ratelimit:outage-*"))
+    assert counts == [1, 3, 3]  # ben 1, ana 3 (refused once), the address 3
 
 
 @pytest.mark.moderation
