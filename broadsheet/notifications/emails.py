@@ -91,6 +91,11 @@ def confirmation(subscription: Subscription) -> EmailMultiAlternatives:
             "confirm_url": absolute(reverse("notifications:confirm", args=[token])),
         },
         publication(subscription.page),
+        # The same request for confirmation always carries the same Message-ID: sent
+        # twice (a worker dying between the server's 250 and its record), it is one.
+        message_id=f"<confirm-{subscription.pk}.{asked:%Y%m%d%H%M%S%f}@{_domain()}>"
+        if (asked := subscription.confirmation_sent_at)
+        else None,
     )
 
 

@@ -56,6 +56,9 @@ class Subscription(models.Model):
         null=True, blank=True, help_text="When the address's owner said yes to this one."
     )
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    # When the mail server accepted the confirmation email asked for at
+    # confirmation_sent_at: a task run again after its worker died sends nothing twice.
+    confirmation_mailed_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True, help_text="Unsubscribed.")
 
     class Meta:

@@ -439,7 +439,12 @@ def requeue_abandoned_deliveries() -> int:
 
 def send_confirmation(subscription_id: int, attempt: int = 1) -> str:
     """The confirmation email of one subscription; nothing when it is confirmed or
-    stopped already (or gone)."""
+    stopped already (or gone), or when the email asked for went out already (a task run
+    again after its worker died). As a delivery is (`send_delivery`), it is recorded as
+    mailed the moment the server accepted it, before the connection is closed, so only
+    a worker dying in that one step repeats it (docs/notifications.md)."""
+    from django.core.mail import get_connection
+
     from broadsheet.notifications import emails
 
     subscription = (
@@ -447,9 +452,17 @@ def send_confirmation(subscription_id: int, attempt: int = 1) -> str:
     )
     if subscription is None or subscription.confirmed or subscription.ended_at is not None:
         return "skipped"
+    mailed, asked = subscription.confirmation_mailed_at, subscription.confirmation_sent_at
+    if mailed is not None and (asked is None or mailed >= asked):
+        return "skipped"
+    connection = get_connection()
     try:
-        emails.confirmation(subscription).send()
+        message = emails.confirmation(subscription)
+        message.connection = connection
+        connection.open()
+        message.send()  # returns once the server said 250
     except Exception as error:
+        _close_quietly(connection)
         address_id = subscription.address_id
         if permanent(error) or attempt >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
             log.error(
@@ -470,4 +483,6 @@ def send_confirmation(subscription_id: int, attempt: int = 1) -> str:
             run_after=timezone.now() + backoff(attempt),
         )
         return "retry"
+    Subscription.objects.filter(pk=subscription_id).update(confirmation_mailed_at=timezone.now())
+    _close_quietly(connection)
     return "sent"

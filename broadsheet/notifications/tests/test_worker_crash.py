@@ -367,3 +367,20 @@ def test_a_worker_whose_own_beat_is_late_keeps_its_task_and_its_row(
     assert take_back_abandoned(me="w1") == (0, 0)
     assert DBTaskResult.objects.filter(status="RUNNING").count() == 1
     assert WorkerHeartbeat.objects.filter(worker_id="w1").exists()
+
+
+def test_a_confirmation_the_server_took_is_not_sent_again_by_its_task_run_again(
+    article, smtp_inbox, queue
+):
+    """A worker killed between the server's 250 and its task's end leaves the task to be
+    run again: the confirmation it sent is on record, so the rerun sends nothing."""
+    services.subscribe(article_id=article.pk, kind="comments", email=ALICE, client_hash="c")
+    queue.run()
+    assert arrivals(smtp_inbox) == {ALICE: 1}
+    subscription = Subscription.objects.get()
+    assert subscription.confirmation_mailed_at >= subscription.confirmation_sent_at
+
+    assert services.send_confirmation(subscription.pk) == "skipped"  # the task again
+    assert arrivals(smtp_inbox) == {ALICE: 1}
+    [message] = smtp_inbox.messages
+    assert message["Message-ID"].startswith(f"<confirm-{subscription.pk}.")
