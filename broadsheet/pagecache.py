@@ -140,9 +140,9 @@ def depends_on_listings(response: HttpResponse, tag: str = "listings") -> HttpRe
 
 
 def fresh_version() -> int:
-    """A counter value no entry was rendered under: the clock in nanoseconds, and random
-    low bits, so two processes bumping in the same nanosecond still differ."""
-    return time.time_ns() << 20 | secrets.randbits(20)
+    """A counter value no entry was rendered under: 62 random bits (an integer Redis and
+    the database cache can still increment, as another process's older code would)."""
+    return secrets.randbits(62)
 
 
 def _bump(*keys: str) -> None:

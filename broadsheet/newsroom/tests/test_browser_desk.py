@@ -122,8 +122,10 @@ class Desk:
         notice = NOTICE_AFTER + (CHECK_EVERY if pending else 0)
         if not pending and not self._page_until(has_edits, CHECK_EVERY + 0.05):
             return
-        # Wagtail tells its autosave of the change NOTICE_AFTER its check found it.
-        if not self._page_until(f"window.desk.started > {started}", notice + 0.05):
+        # Wagtail tells its autosave of the change NOTICE_AFTER its check found it; one
+        # more check's time allowed, for a page whose interval timer fired late (a loaded
+        # machine delays and merges setInterval's runs). It returns as soon as it starts.
+        if not self._page_until(f"window.desk.started > {started}", notice + CHECK_EVERY):
             return
         self._wait(
             lambda: self._form(
