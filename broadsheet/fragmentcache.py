@@ -43,9 +43,10 @@ from typing import Any
 
 from django import template
 from django.conf import settings
-from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.http import HttpRequest
+
+from broadsheet import pagecache
 
 VERSION_KEY = "fragments:content"
 ENTRIES = 2000  # per process: an article keeps about ten (a few tens of KB), so ~200 articles
@@ -95,10 +96,7 @@ def version(request: HttpRequest | None) -> int | None:
         return request._fragments_version
     except AttributeError:
         pass
-    found = cache.get(VERSION_KEY)
-    if found is None:
-        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
-        found = cache.get(VERSION_KEY)
+    [found] = pagecache.versions([VERSION_KEY], start=True)
     request._fragments_version = found
     return found
 
@@ -140,10 +138,7 @@ def site_key(request: HttpRequest) -> Hashable:
 
 
 def _bump() -> None:
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # never set, or evicted: a value no fragment was kept under
-        cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+    pagecache.bump(VERSION_KEY)
 
 
 def content_changed() -> None:

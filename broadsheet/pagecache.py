@@ -145,10 +145,12 @@ def fresh_version() -> int:
     return secrets.randbits(62)
 
 
-def _bump(*keys: str) -> None:
-    """Entries are only compared for equality with the counters, so a bump is one write
-    of a new value (one upsert with the database cache, where an increment was a read
-    and a compare-and-set; one command with Redis), not an increment."""
+def bump(*keys: str) -> None:
+    """Move version counters on: what was kept under their old values goes stale. Kept
+    things are only compared for equality with the counters, so a bump is one write of
+    a new value (one upsert with the database cache, where an increment was a read and
+    a compare-and-set; one command with Redis), not an increment. The page cache's
+    counters and the kept fragments' (broadsheet/fragmentcache.py) move this way."""
     cache.set_many(dict.fromkeys(keys, fresh_version()), timeout=None)
 
 
@@ -156,7 +158,7 @@ def page_changed(page_id: int, listings: bool = True) -> None:
     """An article's page or discussion changed: its entry goes stale, and every listing
     unless the change is none a listing shows (a vote, a rating: listings show comment
     counts and the latest comments)."""
-    _bump(page_key(page_id), *([LISTINGS] if listings else []))
+    bump(page_key(page_id), *([LISTINGS] if listings else []))
 
 
 def purge_cdn(page_id: int) -> None:
@@ -175,7 +177,7 @@ def purge_cdn(page_id: int) -> None:
 
 def published() -> None:
     """A publication or unpublication: every page that lists or relates articles."""
-    _bump(PUBLISHED, LISTINGS)
+    bump(PUBLISHED, LISTINGS)
 
 
 def published_copy(key: str) -> tuple[object, object]:
@@ -186,7 +188,7 @@ def published_copy(key: str) -> tuple[object, object]:
     found = cache.get_many([PUBLISHED, key])
     version = found.get(PUBLISHED)
     if version is None:
-        version = _versions([PUBLISHED], start=True)[0]
+        version = versions([PUBLISHED], start=True)[0]
     return version, found.get(key)
 
 
@@ -251,14 +253,14 @@ def _entry(key: str) -> dict | None:
     return entry
 
 
-def _versions(keys: list[str], start: bool = False) -> list:
-    """The counters' values; with `start`, missing ones are started (from the clock, so
-    an entry rendered before a counter was evicted never matches its new value)."""
+def versions(keys: list[str], start: bool = False) -> list:
+    """The counters' values; with `start`, missing ones are started (with a fresh value,
+    so an entry kept before a counter was evicted never matches its new value)."""
     found = cache.get_many(keys)
     if start:
         for key in keys:
             if found.get(key) is None:
-                cache.add(key, time.time_ns(), timeout=None)
+                cache.add(key, fresh_version(), timeout=None)
                 found[key] = cache.get(key)
     return [found.get(key) for key in keys]
 
@@ -285,13 +287,13 @@ class AnonymousPageCacheMiddleware:
         if (
             entry
             and entry["expires"] > time.time()
-            and _versions(entry["depends"]) == entry["versions"]
+            and versions(entry["depends"]) == entry["versions"]
         ):
             return self._finish(self._served(entry, request), cached=True)
         # Counters are read before rendering: a change during the render then makes
         # this entry stale at once instead of hiding behind a fresh counter.
         known = entry["depends"] if entry else [LISTINGS, PUBLISHED]
-        before = dict(zip(known, _versions(known, start=True), strict=True))
+        before = dict(zip(known, versions(known, start=True), strict=True))
         response = self.get_response(request)
         if entry and getattr(response, "outage", None):
             return self._stale(self._finish(self._served(entry, request), cached=True), entry)
@@ -299,9 +301,9 @@ class AnonymousPageCacheMiddleware:
         if depends and _personal(request, depends):
             return self._finish(self._private(response), cached=None)
         if depends and self._storable(response):
-            after = _versions(depends, start=True)
-            versions = [before.get(k, v) for k, v in zip(depends, after, strict=True)]
-            if None in versions:
+            after = versions(depends, start=True)
+            rendered_under = [before.get(k, v) for k, v in zip(depends, after, strict=True)]
+            if None in rendered_under:
                 # The shared cache is out of reach (broadsheet/redis_cache.py): with no
                 # counters to check it against later, the page is served, not kept.
                 return self._finish(response, cached=False)
@@ -323,7 +325,7 @@ class AnonymousPageCacheMiddleware:
                 "status": response.status_code,
                 "headers": headers,
                 "depends": depends,
-                "versions": versions,
+                "versions": rendered_under,
                 "stored": now,
                 "expires": now + settings.PAGE_CACHE_SECONDS,
                 # Kept longer than fresh: served, marked stale, while the database is down.
