@@ -110,15 +110,12 @@ class DatabaseCache(DjangoDatabaseCache):
             params += [key, f"{COUNTER}1", adapt(self._expiry(timeouts[original]))]
         now = adapt(self._now())
         live = f"{table}.{expires_} > %s"
-        sql = (
-            f"INSERT INTO {table} ({key_}, {value_}, {expires_}) VALUES "  # noqa: S608 - names only
-            + ", ".join(["(%s, %s, %s)"] * len(made))
-            + f" ON CONFLICT ({key_}) DO UPDATE SET {value_} = CASE "
-            f"WHEN {live} AND {table}.{value_} LIKE '{COUNTER}%%' "
+        sql = self._insert_rows(connection, len(made)) + (
+            f"{value_} = CASE WHEN {live} AND {table}.{value_} LIKE '{COUNTER}%%' "
             f"THEN '{COUNTER}' || (CAST(SUBSTR({table}.{value_}, 2) AS INTEGER) + 1) "
             f"ELSE EXCLUDED.{value_} END, "
             f"{expires_} = CASE WHEN {live} THEN {table}.{expires_} ELSE EXCLUDED.{expires_} END "
-            f"RETURNING {key_}, {value_}"
+            f"RETURNING {key_}, {value_}"  # noqa: S608 - names only
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, now, now])
@@ -138,18 +135,30 @@ class DatabaseCache(DjangoDatabaseCache):
             if count > self._max_entries:
                 self._cull(connection.alias, cursor, self._now(), count)
 
-    def _upsert(self, key, value, timeout, only_if_expired: bool) -> bool:
+    def _insert_rows(self, connection, count: int) -> str:
+        """An INSERT of `count` rows (key, value, expiry) going on, for a key already
+        there, to the DO UPDATE SET clause the caller appends: every write here."""
+        quote = connection.ops.quote_name
+        return (
+            f"INSERT INTO {quote(self._table)} "  # noqa: S608 - names only
+            f"({quote('cache_key')}, {quote('value')}, {quote('expires')}) "
+            f"VALUES {', '.join(['(%s, %s, %s)'] * count)} "
+            f"ON CONFLICT ({quote('cache_key')}) DO UPDATE SET "
+        )
+
+    def _upsert(self, rows: dict, timeout, only_if_expired: bool) -> bool:
+        """Store `rows` (made key: value) in one statement; with `only_if_expired`, over
+        missing or expired keys only. Whether a row was written."""
         connection = self._connection()
-        if connection.vendor not in UPSERT_VENDORS:
-            return super()._base_set("add" if only_if_expired else "set", key, value, timeout)
         self._maybe_cull(connection)
         quote = connection.ops.quote_name
         table = quote(self._table)
         adapt = connection.ops.adapt_datetimefield_value
-        params = [key, self._encode(value), adapt(self._expiry(timeout))]
-        sql = (
-            f"INSERT INTO {table} ({quote('cache_key')}, {quote('value')}, {quote('expires')}) "  # noqa: S608
-            f"VALUES (%s, %s, %s) ON CONFLICT ({quote('cache_key')}) DO UPDATE SET "
+        expires = adapt(self._expiry(timeout))
+        params = [
+            part for key, value in rows.items() for part in (key, self._encode(value), expires)
+        ]
+        sql = self._insert_rows(connection, len(rows)) + (
             f"{quote('value')} = EXCLUDED.{quote('value')}, "
             f"{quote('expires')} = EXCLUDED.{quote('expires')}"
         )
@@ -161,39 +170,24 @@ class DatabaseCache(DjangoDatabaseCache):
             return cursor.rowcount > 0
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        key = self.make_and_validate_key(key, version=version)
-        self._upsert(key, value, timeout, only_if_expired=False)
+        if self._connection().vendor not in UPSERT_VENDORS:
+            return super().set(key, value, timeout, version)
+        self._upsert({self.make_and_validate_key(key, version=version): value}, timeout, False)
 
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
         """One multi-row upsert (the page cache bumps an article's version and the
         listings' together)."""
-        connection = self._connection()
-        if connection.vendor not in UPSERT_VENDORS or not data:
+        if self._connection().vendor not in UPSERT_VENDORS or not data:
             return super().set_many(data, timeout, version)
-        self._maybe_cull(connection)
-        quote = connection.ops.quote_name
-        table = quote(self._table)
-        expires = connection.ops.adapt_datetimefield_value(self._expiry(timeout))
-        rows = {
-            self.make_and_validate_key(key, version=version): value for key, value in data.items()
-        }
-        params = [
-            part for key, value in rows.items() for part in (key, self._encode(value), expires)
-        ]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} ({quote('cache_key')}, {quote('value')}, {quote('expires')}) "  # noqa: S608
-                f"VALUES {', '.join(['(%s, %s, %s)'] * len(rows))} "
-                f"ON CONFLICT ({quote('cache_key')}) DO UPDATE SET "
-                f"{quote('value')} = EXCLUDED.{quote('value')}, "
-                f"{quote('expires')} = EXCLUDED.{quote('expires')}",
-                params,
-            )
+        made = {self.make_and_validate_key(key, version=version): v for key, v in data.items()}
+        self._upsert(made, timeout, only_if_expired=False)
         return []
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        key = self.make_and_validate_key(key, version=version)
-        return self._upsert(key, value, timeout, only_if_expired=True)
+        if self._connection().vendor not in UPSERT_VENDORS:
+            return super().add(key, value, timeout, version)
+        made = self.make_and_validate_key(key, version=version)
+        return self._upsert({made: value}, timeout, only_if_expired=True)
 
     def incr(self, key, delta=1, version=None):
         connection = self._connection()
