@@ -21,6 +21,10 @@ loading may be shared by the forked workers: database connections and cache clie
 closed before the fork (each worker opens its own), and what is loaded lazily
 (scikit-learn, in the background worker only) stays so.
 
+The workers are gunicorn's sync workers, except that a new connection wakes one idle
+worker rather than all of them (broadsheet/newsroom/workers.py): with several workers
+per core, every request used to wake them all.
+
 Live threads' event streams (broadsheet/live) are served beside the pages, not by the
 same workers: a stream lives for minutes and a sync worker serves one request at a time.
 `serve` also starts a second gunicorn master on LIVE_PORT (default: the port + 1; 0 for
@@ -108,6 +112,8 @@ class Command(BaseCommand):
             "max_requests_jitter": 20000,
             "preload_app": True,
         }
+        if config["threads"] == 1:  # gunicorn's sync worker, woken alone (workers.py)
+            config["worker_class"] = "broadsheet.newsroom.workers.ExclusiveSyncWorker"
         if options["access_log"]:
             config["accesslog"] = "-"
         if options["live_only"]:
