@@ -13,6 +13,7 @@ from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 
 from broadsheet.discovery.api import router as discovery_router
+from broadsheet.engagement.api import QUICK_WRITES as ENGAGEMENT_QUICK_WRITES
 from broadsheet.engagement.api import router as engagement_router
 from broadsheet.http import ApiError
 from broadsheet.moderation.api import router as moderation_router
@@ -84,3 +85,6 @@ api.add_router("/", engagement_router)
 api.add_router("/", discovery_router)
 api.add_router("/", notifications_router)
 api.add_router("/", moderation_router)
+
+# Writes the API lane answers without URL resolution (broadsheet/lanes.py).
+QUICK_WRITES = ENGAGEMENT_QUICK_WRITES

@@ -2,6 +2,7 @@
 a post came from, and the API's refusal. One module of the project package, so that no
 app reaches into another's views for them (docs/architecture.md)."""
 
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -69,3 +70,16 @@ def require_csrf(request: HttpRequest) -> None:
     """API writes check Django's CSRF token; the refusal says how to get one."""
     if not csrf_ok(request):
         raise ApiError(403, {"csrf": "CSRF token missing or incorrect: GET /api/v1/session first."})
+
+
+@dataclass(frozen=True)
+class QuickWrite:
+    """One API write the API lane answers without resolving its URL: its route under the
+    API's root (django-ninja's spelling: "/comments/{comment_id}/vote", each {name} an
+    id), its view, the schema of its body and that of its answer."""
+
+    route: str
+    view: object
+    body: type
+    answer: type
+    method: str = "POST"

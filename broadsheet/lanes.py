@@ -10,20 +10,39 @@ for page views. Measured on a vote, that chain was a fifth of the request's CPU
 Content-Security-Policy and security headers, gzip, the page cache (its API pages
 depend on discussions), outages as 503, sessions and accounts, CSRF, frame options.
 
+Inside that chain, a reader's three writes (a vote, a rating, a comment: the requests a
+busy discussion makes most) skip URL resolution and django-ninja's per-request machinery
+(`QuickWrite`). Each is still its own API view, called with the body parsed and
+validated by the view's own schema, its answer checked by its answer schema and
+rendered, and any error it raises answered, by the API's own renderer and handlers;
+every middleware still runs around it. A request the quick path cannot take as it is
+(another content type, a body that is not JSON or fails its schema, an id out of range)
+goes to django-ninja, before anything is done, for ninja's own answer.
+
 The test client builds its handler from MIDDLEWARE alone; broadsheet/tests/test_lanes.py
 drives this application itself and checks that API answers are the same on both
 chains.
 """
 
+import json
+import re
+
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
+from ninja.responses import Status
+from pydantic import ValidationError
+
+from broadsheet.http import QuickWrite
+from broadsheet.reader_input import whole_number
 
 
 class _Handler(WSGIHandler):
-    """Django's WSGI handler with a middleware list of its own."""
+    """Django's WSGI handler with a middleware list of its own, and writes it answers
+    without resolving their URL (`quick`: (method, compiled path, QuickWrite, names))."""
 
-    def __init__(self, middleware: list[str]):
+    def __init__(self, middleware: list[str], quick=()):
         self.middleware = middleware
+        self.quick = quick
         super().__init__()
 
     def load_middleware(self, is_async=False):
@@ -35,6 +54,47 @@ class _Handler(WSGIHandler):
             super().load_middleware(is_async)
         finally:
             settings.MIDDLEWARE = full
+
+    def _get_response(self, request):
+        for method, pattern, write, names in self.quick:
+            found = pattern.match(request.path_info)
+            if found and request.method == method:
+                response = self._quick(request, write, names, found)
+                if response is not None:
+                    return response
+                break
+        return super()._get_response(request)
+
+    def _quick(self, request, write: QuickWrite, names: tuple, found):
+        """The write's answer, or None for django-ninja to give it (nothing done yet)."""
+        from broadsheet.api import api
+
+        if request.content_type != "application/json":
+            return None
+        ids = [whole_number(found[name], low=1) for name in names]
+        if None in ids:
+            return None
+        try:
+            payload = write.body.model_validate(json.loads(request.body))
+        except (ValueError, ValidationError):  # not JSON, or not the schema's
+            return None
+        answer = api.create_temporal_response(request)
+        try:
+            result = write.view(request, answer, *ids, payload)
+            status = 200
+            if isinstance(result, Status):
+                status, result = result.status_code, result.value
+            answer.status_code = status
+            data = write.answer.model_validate(result).model_dump()
+            return api.create_response(request, data, temporal_response=answer)
+        except Exception as error:  # noqa: BLE001 - handled as django-ninja and Django do
+            try:
+                return api.on_exception(request, error)  # the API's handlers, or raised again
+            except Exception as unhandled:  # noqa: BLE001
+                response = self.process_exception_by_middleware(unhandled, request)
+                if response is None:
+                    raise
+                return response
 
     def get_response(self, request):
         response = super().get_response(request)
@@ -50,11 +110,29 @@ class LaneApplication:
     settings.API_PREFIX (PATH_INFO: below any prefix the site is mounted at)."""
 
     def __init__(self):
+        from broadsheet.api import QUICK_WRITES, api
+
         self.pages = WSGIHandler()
-        self.api = _Handler(settings.API_MIDDLEWARE)
+        self.api = _Handler(settings.API_MIDDLEWARE, quick_routes(api, QUICK_WRITES))
         self.prefix = settings.API_PREFIX
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         handler = self.api if path.startswith(self.prefix) else self.pages
         return handler(environ, start_response)
+
+
+def quick_routes(api, writes) -> tuple:
+    """(method, compiled path, write, names of its ids) for each quick write, under the
+    API's root path as mounted."""
+    from django.urls import reverse
+
+    root = reverse(f"{api.urls_namespace}:api-root").rstrip("/")
+    routes = []
+    for write in writes:
+        names = tuple(re.findall(r"{(\w+)}", write.route))
+        pattern = re.escape(root + write.route)
+        for name in names:
+            pattern = pattern.replace(re.escape("{" + name + "}"), f"(?P<{name}>[0-9]{{1,19}})")
+        routes.append((write.method, re.compile(pattern + r"\Z"), write, names))
+    return tuple(routes)

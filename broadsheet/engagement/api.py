@@ -24,7 +24,7 @@ from broadsheet.engagement.identity import (
     remember_reader,
 )
 from broadsheet.engagement.models import Comment
-from broadsheet.http import ApiError, require_csrf
+from broadsheet.http import ApiError, QuickWrite, require_csrf
 from broadsheet.moderation import proof_of_work
 from broadsheet.moderation.bots import form_started
 from broadsheet.reader_input import Id, JsonId, JsonOffset, PageNumber
@@ -411,3 +411,12 @@ def list_annotations(request: HttpRequest, article_id: Id):
         }
         for a in selectors.annotations(page.pk)
     ]
+
+
+# Answered by the API lane without URL resolution (broadsheet/lanes.py): the same views,
+# schemas and error handlers, for the writes a busy discussion makes most.
+QUICK_WRITES = (
+    QuickWrite("/comments/{comment_id}/vote", vote, VoteIn, VoteOut),
+    QuickWrite("/articles/{article_id}/rating", rate, RatingIn, RatingOut),
+    QuickWrite("/articles/{article_id}/comments", create_comment, CommentIn, Created),
+)

@@ -6,10 +6,13 @@ alone, so these requests go through the WSGI application itself, in-process."""
 
 import io
 import json
+import re
 from http.cookies import SimpleCookie
+from unittest import mock
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import OperationalError, connection
 from django.test import Client
 
 from broadsheet.engagement.models import Rating, Vote
@@ -26,9 +29,19 @@ pytestmark = pytest.mark.django_db
 CSRF = "lanesofthereaderapilanesofthere2"  # a CSRF secret: cookie and header
 
 
-def call(app, method: str, path: str, body=None, cookies: str = "", csrf: bool = True):
-    """One request through a WSGI application: (status, headers, cookies set, body)."""
-    data = json.dumps(body).encode() if body is not None else b""
+def call(
+    app,
+    method: str,
+    path: str,
+    body=None,
+    cookies: str = "",
+    csrf: bool = True,
+    raw: bytes | None = None,
+    content_type: str = "application/json",
+):
+    """One request through a WSGI application: (status, headers, cookies set, body);
+    `raw`: the body's bytes as sent, instead of `body` as JSON."""
+    data = raw if raw is not None else json.dumps(body).encode() if body is not None else b""
     cookie = f"csrftoken={CSRF}; {cookies}" if csrf else cookies
     environ = {
         "REQUEST_METHOD": method,
@@ -43,7 +56,7 @@ def call(app, method: str, path: str, body=None, cookies: str = "", csrf: bool =
         "wsgi.url_scheme": "http",
         "wsgi.input": io.BytesIO(data),
         "CONTENT_LENGTH": str(len(data)),
-        "CONTENT_TYPE": "application/json",
+        "CONTENT_TYPE": content_type,
     }
     if csrf:
         environ["HTTP_X_CSRFTOKEN"] = CSRF
@@ -61,6 +74,20 @@ def call(app, method: str, path: str, body=None, cookies: str = "", csrf: bool =
         value.split("=", 1)[0].strip() for name, value in answer["headers"] if name == "Set-Cookie"
     )
     return answer["status"], headers, set_cookies, json.loads(content or b"null")
+
+
+def exactly(answer) -> tuple:
+    """Everything a client sees, but for what differs per response by design: the
+    policy's nonce, a new comment's id, a new cookie's value."""
+    status, headers, cookies, body = answer
+    headers = dict(headers)
+    headers.pop("Date", None)
+    policy = headers.get("Content-Security-Policy", "")
+    headers["Content-Security-Policy"] = re.sub(r"'nonce-[^']+'", "'nonce-'", policy)
+    if isinstance(body, dict) and "id" in body and "status" in body:
+        body = {**body, "id": "new"}
+        headers.pop("Content-Length")  # the id's digits
+    return status, headers, cookies, body
 
 
 def shape(answer) -> tuple:
@@ -134,3 +161,92 @@ def test_a_signed_in_reader_is_known_by_their_session_on_the_lane(apps, article,
     )
     assert status == 200 and body["mine"] == -1
     assert Vote.objects.get(comment=comment).voter == f"u:{user.pk}"
+
+
+def test_the_readers_writes_answer_exactly_as_through_django_ninja(apps, article):
+    """The vote, the rating and the comment take the lane's quick path (no URL
+    resolution, no django-ninja machinery): every answer, good or refused, is the one the
+    whole chain and django-ninja give, header for header. Each chain writes to an
+    article of its own, in the same state."""
+    twin = ArticlePageFactory(parent=article.get_parent(), title="Harbour talks, again")
+    answers = {}
+    for (name, app), page in zip(apps.items(), [article, twin], strict=True):
+        comment = comment_to_vote_on(page)
+        vote = f"/api/v1/comments/{comment.pk}/vote"
+        rating = f"/api/v1/articles/{page.pk}/rating"
+        comments = f"/api/v1/articles/{page.pk}/comments"
+        guest = {"author_name": "Ana", "author_email": "a@example.org"}
+        cases = [
+            ("vote", vote, {"value": 1}, {}),
+            ("vote again, the same", vote, {"value": 1}, {}),
+            ("vote changed", vote, {"value": -1}, {}),
+            ("vote withdrawn", vote, {"value": 0}, {}),
+            ("vote out of range", vote, {"value": 2}, {}),
+            ("vote as text", vote, {"value": "1"}, {}),
+            ("vote on nothing", "/api/v1/comments/999999/vote", {"value": 1}, {}),
+            ("vote, an id too big", "/api/v1/comments/99999999999999999999/vote", {"value": 1}, {}),
+            ("vote without CSRF", vote, {"value": 1}, {"csrf": False}),
+            ("vote not JSON", vote, None, {"raw": b"{value: 1"}),
+            ("vote as a list", vote, None, {"raw": b"[1]"}),
+            ("vote as text/plain", vote, None, {"raw": b"value=1", "content_type": "text/plain"}),
+            ("rating", rating, {"stars": 4}, {}),
+            ("rating changed", rating, {"stars": 2}, {}),
+            ("rating of 9 stars", rating, {"stars": 9}, {}),
+            ("rating of nothing", "/api/v1/articles/999999/rating", {"stars": 3}, {}),
+            ("comment", comments, {"body": "Through the quick path.", **guest}, {}),
+            ("reply", comments, {"body": "A reply.", "parent": comment.pk, **guest}, {}),
+            ("reply to nothing", comments, {"body": "A reply.", "parent": 999999, **guest}, {}),
+            ("empty comment", comments, {"body": "   ", **guest}, {}),
+            ("no consent", comments, {"body": "No.", "consent": False, **guest}, {}),
+            ("comment on nothing", "/api/v1/articles/999999/comments", {"body": "Hi", **guest}, {}),
+        ]
+        for n, (case, path, body, extra) in enumerate(cases):
+            # One guest votes and changes their mind, one rates twice; a guest per other case.
+            who = {"vote": "voter", "rating": "rater"}.get(case.split()[0], f"case{n}")
+            if "nothing" in case or "CSRF" in case or "JSON" in case or "stars" in case:
+                who = f"case{n}"
+            reader = "bs_reader=" + (who * 10)[:40]
+            answers.setdefault(case, {})[name] = call(app, "POST", path, body, reader, **extra)
+    for case, answer in answers.items():
+        assert exactly(answer["lane"]) == exactly(answer["every middleware"]), case
+    assert answers["vote changed"]["lane"][3] == {"score": -1, "up": 0, "down": 1, "mine": -1}
+    assert answers["vote withdrawn"]["lane"][3] == {"score": 0, "up": 0, "down": 0, "mine": 0}
+    assert answers["rating changed"]["lane"][3]["mine"] == 2
+    assert answers["comment"]["lane"][0] == 201
+    assert {answers[case]["lane"][0] for case in ("vote out of range", "vote not JSON")} == {400}
+
+
+def test_the_readers_writes_are_answered_without_resolving_their_url(apps, article):
+    comment = comment_to_vote_on(article)
+    resolve = mock.patch.object(
+        apps["lane"].api, "resolve_request", side_effect=AssertionError("resolved")
+    )
+    with resolve:
+        voted = call(apps["lane"], "POST", f"/api/v1/comments/{comment.pk}/vote", {"value": 1})
+        rated = call(apps["lane"], "POST", f"/api/v1/articles/{article.pk}/rating", {"stars": 5})
+        posted = call(
+            apps["lane"],
+            "POST",
+            f"/api/v1/articles/{article.pk}/comments",
+            {"body": "Quick.", "author_name": "Ana", "author_email": "a@example.org"},
+        )
+    assert (voted[0], voted[3]["mine"]) == (200, 1)
+    assert (rated[0], rated[3]["mine"]) == (200, 5)
+    assert posted[0] == 201 and posted[3]["status"] in ("approved", "pending")
+    assert Vote.objects.get(comment=comment).value == 1
+    assert Rating.objects.get(page=article).stars == 5
+
+
+def test_a_quick_write_during_an_outage_is_the_apis_503(apps, article):
+    comment = comment_to_vote_on(article)
+
+    def refuse(execute, sql, params, many, context):
+        raise OperationalError('connection to server at "127.0.0.1", port 5432 failed')
+
+    answers = {}
+    with connection.execute_wrapper(refuse):
+        for name, app in apps.items():
+            answers[name] = call(app, "POST", f"/api/v1/comments/{comment.pk}/vote", {"value": 1})
+    assert exactly(answers["lane"]) == exactly(answers["every middleware"])
+    status, headers, _, body = answers["lane"]
+    assert status == 503 and headers["Retry-After"] and body["detail"]
