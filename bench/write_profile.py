@@ -2,7 +2,7 @@
 rating) run in this process through Django's WSGI handler, as gunicorn would call it.
 
     PYTHONPATH=$PWD python bench/write_profile.py [comment|vote|rating] [N] [--queries]
-        [--approved] [--focus REGEX]
+        [--approved] [--focus REGEX] [--cpu]
 
 The site is a copy of the one bench/cpu.py builds (run it once first), with the same
 production settings (DEBUG off, page cache on, the database cache, tasks to the
@@ -11,8 +11,10 @@ with no cookie but the CSRF token's, as bench/cpu.py sends them. Prints the func
 calls per request (a figure a busy machine does not move, unlike time), the queries per
 request, and the profile's top entries by cumulative and by own time (--focus: only
 functions whose path matches). --approved: comments are approved at once instead of
-held as each new guest's first one is by default. With DATABASE_URL
-(PostgreSQL) a scratch database beside it is restored from the same template.
+held as each new guest's first one is by default. --cpu: the profile counts CPU time,
+not wall time (on PostgreSQL, wall time is mostly the wait for the server). With
+DATABASE_URL (PostgreSQL) a scratch database beside it is restored from the same
+template, and dropped at the end.
 """
 
 import cProfile
@@ -43,11 +45,20 @@ def prepare() -> dict:
     template = Path(records[-1]).parent
     database = None
     if postgres:
+        import atexit
         import subprocess
 
-        from cpu import scratch_postgres
+        from cpu import drop_postgres, scratch_postgres
 
-        database = scratch_postgres(url)
+        database = scratch_postgres(url, "_profile")
+
+        def drop() -> None:
+            from django.db import connections
+
+            connections.close_all()  # a database in use cannot be dropped
+            drop_postgres(database)
+
+        atexit.register(drop)
         restore = ["pg_restore", "--no-owner", "--dbname", database, str(template / "site.pgdump")]
         subprocess.run(restore, check=True)
     else:
@@ -164,7 +175,9 @@ def main() -> None:
     cpu = (time.process_time() - began) * 1000 / count
     print(f"{cpu:.2f} ms CPU per request unprofiled ({count} requests; machine load moves it)")
 
-    profile = cProfile.Profile()
+    # --cpu: the profile's clock is this process's CPU time, not the wall's: on
+    # PostgreSQL the wall's is mostly waiting for the server, which is not ours to count.
+    profile = cProfile.Profile(time.process_time) if "--cpu" in sys.argv else cProfile.Profile()
     profile.enable()
     for i in range(count):
         status, _ = request(3000 + i)

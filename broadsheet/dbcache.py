@@ -50,6 +50,7 @@ class DatabaseCache(DjangoDatabaseCache):
     def __init__(self, table, params):
         super().__init__(table, params)
         self._writes = 0
+        self._statements: dict[tuple, str] = {}
 
     def _connection(self):
         return connections[router.db_for_write(self.cache_model_class)]
@@ -101,22 +102,12 @@ class DatabaseCache(DjangoDatabaseCache):
             return None
         self._maybe_cull(connection)
         made = {self.make_and_validate_key(key): key for key in timeouts}
-        quote = connection.ops.quote_name
-        table = quote(self._table)
-        key_, value_, expires_ = quote("cache_key"), quote("value"), quote("expires")
         adapt = connection.ops.adapt_datetimefield_value
         params: list = []
         for key, original in made.items():
             params += [key, f"{COUNTER}1", adapt(self._expiry(timeouts[original]))]
         now = adapt(self._now())
-        live = f"{table}.{expires_} > %s"
-        sql = self._insert_rows(connection, len(made)) + (
-            f"{value_} = CASE WHEN {live} AND {table}.{value_} LIKE '{COUNTER}%%' "
-            f"THEN '{COUNTER}' || (CAST(SUBSTR({table}.{value_}, 2) AS INTEGER) + 1) "
-            f"ELSE EXCLUDED.{value_} END, "
-            f"{expires_} = CASE WHEN {live} THEN {table}.{expires_} ELSE EXCLUDED.{expires_} END "
-            f"RETURNING {key_}, {value_}"  # noqa: S608 - names only
-        )
+        sql = self._statement(connection, "hits", len(made))
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, now, now])
             rows = cursor.fetchall()
@@ -135,6 +126,36 @@ class DatabaseCache(DjangoDatabaseCache):
             if count > self._max_entries:
                 self._cull(connection.alias, cursor, self._now(), count)
 
+    def _statement(self, connection, kind: str, count: int) -> str:
+        """The SQL of a write of `count` rows, written out once per process for each
+        kind and count (a reader's write makes two or three: building them each time
+        was a tenth of a vote's Python)."""
+        known = (connection.alias, kind, count)
+        sql = self._statements.get(known)
+        if sql is None:
+            sql = self._statements[known] = self._write_out(connection, kind, count)
+        return sql
+
+    def _write_out(self, connection, kind: str, count: int) -> str:
+        quote = connection.ops.quote_name
+        table = quote(self._table)
+        key_, value_, expires_ = quote("cache_key"), quote("value"), quote("expires")
+        sql = self._insert_rows(connection, count)
+        if kind == "hits":
+            live = f"{table}.{expires_} > %s"
+            return sql + (
+                f"{value_} = CASE WHEN {live} AND {table}.{value_} LIKE '{COUNTER}%%' "
+                f"THEN '{COUNTER}' || (CAST(SUBSTR({table}.{value_}, 2) AS INTEGER) + 1) "
+                f"ELSE EXCLUDED.{value_} END, "
+                f"{expires_} = CASE WHEN {live} THEN {table}.{expires_} "
+                f"ELSE EXCLUDED.{expires_} END "
+                f"RETURNING {key_}, {value_}"  # noqa: S608 - names only
+            )
+        sql += f"{value_} = EXCLUDED.{value_}, {expires_} = EXCLUDED.{expires_}"
+        if kind == "add":
+            sql += f" WHERE {table}.{expires_} < %s"
+        return sql
+
     def _insert_rows(self, connection, count: int) -> str:
         """An INSERT of `count` rows (key, value, expiry) going on, for a key already
         there, to the DO UPDATE SET clause the caller appends: every write here."""
@@ -151,19 +172,13 @@ class DatabaseCache(DjangoDatabaseCache):
         missing or expired keys only. Whether a row was written."""
         connection = self._connection()
         self._maybe_cull(connection)
-        quote = connection.ops.quote_name
-        table = quote(self._table)
         adapt = connection.ops.adapt_datetimefield_value
         expires = adapt(self._expiry(timeout))
         params = [
             part for key, value in rows.items() for part in (key, self._encode(value), expires)
         ]
-        sql = self._insert_rows(connection, len(rows)) + (
-            f"{quote('value')} = EXCLUDED.{quote('value')}, "
-            f"{quote('expires')} = EXCLUDED.{quote('expires')}"
-        )
+        sql = self._statement(connection, "add" if only_if_expired else "set", len(rows))
         if only_if_expired:
-            sql += f" WHERE {table}.{quote('expires')} < %s"
             params.append(adapt(self._now()))
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
