@@ -250,3 +250,31 @@ def test_a_quick_write_during_an_outage_is_the_apis_503(apps, article):
     assert exactly(answers["lane"]) == exactly(answers["every middleware"])
     status, headers, _, body = answers["lane"]
     assert status == 503 and headers["Retry-After"] and body["detail"]
+
+
+class ViewHook:
+    """A middleware with a process_view, which the quick path would skip."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view, args, kwargs):
+        return None
+
+
+def test_the_quick_path_is_off_when_the_chain_has_another_view_middleware(
+    in_process,  # noqa: F811 - the fixture imported above
+    settings,
+    article,
+):
+    """The quick path calls no process_view: a chain with one it would skip answers
+    every write through django-ninja instead."""
+    settings.API_MIDDLEWARE = [*settings.API_MIDDLEWARE, f"{__name__}.ViewHook"]
+    lane = LaneApplication()
+    assert lane.api.quick == ()
+    comment = comment_to_vote_on(article)
+    status, _, _, body = call(lane, "POST", f"/api/v1/comments/{comment.pk}/vote", {"value": 1})
+    assert (status, body["mine"]) == (200, 1)
