@@ -148,8 +148,28 @@ def test_a_readers_write_costs_the_cache_one_statement_for_its_limits_and_one_fo
         # the publication counter, the moderation rules, the spam filter's row): one
         # read each, never a write; the state once more for a comment approved at once,
         # whose live event says whether replies are open.
-        kept = [sql for sql in statements if '"cache_key" IN (' in sql]
+        kept = [sql for sql in statements if sql.startswith("SELECT")]
         assert len(kept) <= 4, (name, kept)
         # Django's own spent 12 on the two versions alone, and 5 more per limit.
         rest = [sql for sql in statements if sql not in kept]
         assert len(rest) <= 2, (name, rest)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's planner and statistics")
+def test_reads_stay_lookups_by_key_after_statistics_taken_on_a_small_table():
+    """An ANALYZE run while the cache table held one row (after a bulk import, say)
+    told SQLite's planner the table stays that small, and it read an IN list of keys by
+    scanning the whole table: 1.5 ms a read at 36,000 rows, on every page-cache hit and
+    every write's kept copies. Each key is read by its own lookup now."""
+    cache.set("first", 1)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {TABLE}")
+    cache.set_many({f"key-{n}": n for n in range(2000)})
+    with CaptureQueriesContext(connection) as queries:
+        found = cache.get_many(["key-1", "key-2", "key-3", "missing"])
+    assert found == {"key-1": 1, "key-2": 2, "key-3": 3}
+    [read] = queries.captured_queries
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {read['sql']}")
+        plan = [row[-1] for row in cursor.fetchall()]
+    assert plan and not [step for step in plan if step.startswith("SCAN")], plan
