@@ -423,7 +423,7 @@ def _create_comment(
     copies stay valid, and live threads would find nothing to tell. Its approval later
     (set_status) is announced. `page` (the page itself) is needed with a `passage` only:
     the passage is anchored in its live revision."""
-    comment = Comment.objects.create(
+    comment = Comment(
         page_id=page_id,
         parent=parent,
         thread_id=(parent.thread_id or parent.pk) if parent else None,
@@ -439,6 +439,7 @@ def _create_comment(
         status_reason=status_reason,
         ip_hash=ip_hash,
     )
+    _insert_comment(comment)
     approved = comment.status == Comment.Status.APPROVED
     if approved:
         _count_approved(comment, +1)
@@ -448,6 +449,33 @@ def _create_comment(
     if approved:
         announce_changed(page_id, comment.pk)
     return comment
+
+
+def _insert_comment(comment: Comment) -> None:
+    """Store a new comment with one INSERT written out once per process, its columns'
+    values prepared by their own fields as Django's would be: through
+    `Comment.objects.create` the statement was built anew for each comment, a quarter of
+    a comment POST's CPU. Nothing listens for a comment's save signals; everything a new
+    comment sets off is in `_create_comment`."""
+    sql, fields = _comment_insert()
+    values = [field.get_db_prep_save(field.pre_save(comment, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        comment.pk = cursor.fetchone()[0]
+    comment._state.adding = False
+    comment._state.db = connection.alias
+
+
+@cache
+def _comment_insert() -> tuple[str, list]:
+    q = connection.ops.quote_name
+    fields = [field for field in Comment._meta.concrete_fields if not field.primary_key]
+    columns = ", ".join(q(field.column) for field in fields)
+    sql = (
+        f"INSERT INTO {q(Comment._meta.db_table)} ({columns}) "  # noqa: S608 - names only
+        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {q(Comment._meta.pk.column)}"
+    )
+    return sql, fields
 
 
 @transaction.atomic
