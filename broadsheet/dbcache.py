@@ -46,8 +46,8 @@ UPSERT_VENDORS = ("sqlite", "postgresql")
 INCR_ATTEMPTS = 10
 
 
-# Up to this many keys, SQLite reads them by one lookup each (see `_write_out`); SQLite
-# takes up to 500 terms in a compound SELECT.
+# Up to this many keys, SQLite reads them by one lookup each (see `_write_out`; SQLite
+# takes up to 500 terms in a compound SELECT), and a statement is kept once written.
 LOOKUPS = 100
 
 
@@ -134,6 +134,8 @@ class DatabaseCache(DjangoDatabaseCache):
         """The SQL of a read of `count` keys or a write of `count` rows, written out once
         per process for each kind and count (a reader's write makes two or three:
         building them each time was a tenth of a vote's Python)."""
+        if count > LOOKUPS:  # a rare size: not kept, so the kept ones stay few
+            return self._write_out(connection, kind, count)
         known = (connection.alias, kind, count)
         sql = self._statements.get(known)
         if sql is None:
