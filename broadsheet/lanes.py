@@ -39,11 +39,13 @@ from broadsheet.reader_input import whole_number
 
 class _Handler(WSGIHandler):
     """Django's WSGI handler with a middleware list of its own, and writes it answers
-    without resolving their URL (`quick`: (method, compiled path, QuickWrite, names))."""
+    without resolving their URL (`quick`: (method, compiled path, QuickWrite, names);
+    `api`: the NinjaAPI whose views and handlers they are)."""
 
-    def __init__(self, middleware: list[str], quick=()):
+    def __init__(self, middleware: list[str], quick=(), api=None):
         self.middleware = middleware
         self.quick = quick
+        self.ninja = api  # the API whose views the quick writes are
         super().__init__()
 
     def load_middleware(self, is_async=False):
@@ -76,8 +78,7 @@ class _Handler(WSGIHandler):
 
     def _quick(self, request, write: QuickWrite, names: tuple, found):
         """The write's answer, or None for django-ninja to give it (nothing done yet)."""
-        from broadsheet.api import api
-
+        api = self.ninja
         if request.content_type != "application/json":
             return None
         ids = [whole_number(found[name], low=1) for name in names]
@@ -122,7 +123,7 @@ class LaneApplication:
         from broadsheet.api import QUICK_WRITES, api
 
         self.pages = WSGIHandler()
-        self.api = _Handler(settings.API_MIDDLEWARE, quick_routes(api, QUICK_WRITES))
+        self.api = _Handler(settings.API_MIDDLEWARE, quick_routes(api, QUICK_WRITES), api)
         self.prefix = settings.API_PREFIX
 
     def __call__(self, environ, start_response):
