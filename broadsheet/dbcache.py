@@ -51,6 +51,11 @@ INCR_ATTEMPTS = 10
 LOOKUPS = 100
 
 
+def _reads_by_lookup(connection, count: int) -> bool:
+    """Whether `count` keys are read one lookup each (see `DatabaseCache._write_out`)."""
+    return connection.vendor == "sqlite" and count <= LOOKUPS
+
+
 class DatabaseCache(DjangoDatabaseCache):
     def __init__(self, table, params):
         super().__init__(table, params)
@@ -88,7 +93,7 @@ class DatabaseCache(DjangoDatabaseCache):
             return {}
         now = connection.ops.adapt_datetimefield_value(self._now())
         sql = self._statement(connection, "read", len(made))
-        if connection.vendor == "sqlite" and len(made) <= LOOKUPS:
+        if _reads_by_lookup(connection, len(made)):
             params = [part for key in made for part in (key, now)]
         else:
             params = [*made, now]
@@ -148,7 +153,7 @@ class DatabaseCache(DjangoDatabaseCache):
         key_, value_, expires_ = quote("cache_key"), quote("value"), quote("expires")
         if kind == "read":
             read = f"SELECT {key_}, {value_} FROM {table} WHERE "  # noqa: S608 - names only
-            if connection.vendor == "sqlite" and count <= LOOKUPS:
+            if _reads_by_lookup(connection, count):
                 # One lookup by key each, not `IN (...)`: SQLite plans an IN list by its
                 # statistics, and an ANALYZE run while this table was nearly empty (after
                 # a bulk import, say) made it scan the whole table for every read, 1.5 ms
