@@ -6,11 +6,12 @@ rate limits, django-ninja's own HttpError and 404); each endpoint lists its code
 `refusals(400, 404, ...)` beside its success response.
 """
 
-from ninja import Schema
 from pydantic import Field
 
+from broadsheet.http import Answer
 
-class Refusal(Schema):
+
+class Refusal(Answer):
     detail: str = Field(description="What was wrong, in a sentence a developer can act on.")
     errors: dict[str, str] = Field(
         description="A message per field (or parameter) at fault; `csrf`, `rate` or `form` "

@@ -7,6 +7,7 @@ from pydantic import Field
 
 from broadsheet.discovery import selectors
 from broadsheet.discovery.search import SearchError, hits, search_articles
+from broadsheet.http import Answer
 from broadsheet.newsroom import selectors as newsroom
 from broadsheet.newsroom.models import ArticlePage
 from broadsheet.reader_input import Id, Offset
@@ -15,13 +16,13 @@ from broadsheet.refusals import refusals
 router = Router(tags=["discovery"])
 
 
-class RelatedOut(Schema):
+class RelatedOut(Answer):
     id: int
     url: str
     title: str
 
 
-class RelatedList(Schema):
+class RelatedList(Answer):
     results: list[RelatedOut]
 
 
@@ -48,14 +49,14 @@ class SearchQuery(Schema):
     offset: Offset = 0
 
 
-class SearchHit(Schema):
+class SearchHit(Answer):
     id: int
     url: str
     title: str
     snippet: str
 
 
-class SearchResults(Schema):
+class SearchResults(Answer):
     count: int
     results: list[SearchHit]
 

@@ -24,7 +24,7 @@ from broadsheet.engagement.identity import (
     remember_reader,
 )
 from broadsheet.engagement.models import Comment
-from broadsheet.http import ApiError, QuickWrite, require_csrf
+from broadsheet.http import Answer, ApiError, QuickWrite, require_csrf
 from broadsheet.moderation import proof_of_work
 from broadsheet.moderation.bots import form_started
 from broadsheet.reader_input import Id, JsonId, JsonOffset, PageNumber
@@ -39,23 +39,23 @@ def _raise(error: services.CommentError):
     raise ApiError(error.status, error.errors)
 
 
-class SessionUser(Schema):
+class SessionUser(Answer):
     id: int
     name: str
 
 
-class GuestDetails(Schema):
+class GuestDetails(Answer):
     name: str
     email: str
     url: str
 
 
-class MyComment(Schema):
+class MyComment(Answer):
     id: int
     editable: bool
 
 
-class Session(Schema):
+class Session(Answer):
     user: SessionUser | None
     csrf_token: str
     form_started: str = Field("", description="For the HTML comment form's timing check.")
@@ -92,12 +92,12 @@ def session(request: HttpRequest, response: HttpResponse, query: Query[SessionQu
     return result
 
 
-class Author(Schema):
+class Author(Answer):
     name: str
     url: str
 
 
-class CommentOut(Schema):
+class CommentOut(Answer):
     id: int
     parent: int | None
     author: Author
@@ -117,7 +117,7 @@ class CommentOut(Schema):
     replies: list["CommentOut"]
 
 
-class CommentPage(Schema):
+class CommentPage(Answer):
     count: int
     page: int
     pages: int
@@ -230,7 +230,7 @@ class CommentIn(Schema):
     )
 
 
-class Created(Schema):
+class Created(Answer):
     id: int
     status: str
     notifications: str = Field(
@@ -276,7 +276,7 @@ class VoteIn(Schema):
     value: int = Field(ge=-1, le=1, strict=True, description="1 up, -1 down, 0 withdraws")
 
 
-class VoteOut(Schema):
+class VoteOut(Answer):
     score: int
     up: int
     down: int
@@ -335,7 +335,7 @@ def delete_comment(request: HttpRequest, comment_id: Id):
     return Status(204, None)
 
 
-class RatingOut(Schema):
+class RatingOut(Answer):
     average: float | None
     count: int
     mine: int | None
@@ -382,7 +382,7 @@ def rate(request: HttpRequest, response: HttpResponse, article_id: Id, payload: 
     return result.__dict__
 
 
-class AnnotationOut(Schema):
+class AnnotationOut(Answer):
     comment_id: int
     exact: str
     start: int

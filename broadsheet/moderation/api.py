@@ -12,7 +12,7 @@ from ninja.responses import Status
 from broadsheet.engagement.identity import reader_for, remember_reader
 from broadsheet.engagement.models import Discussion
 from broadsheet.engagement.services import CommentError, Throttled
-from broadsheet.http import ApiError, require_csrf
+from broadsheet.http import Answer, ApiError, require_csrf
 from broadsheet.moderation import services
 from broadsheet.moderation.models import Report
 from broadsheet.reader_input import Id
@@ -26,7 +26,7 @@ class FlagIn(Schema):
     note: str = ""
 
 
-class FlagOut(Schema):
+class FlagOut(Answer):
     reported: bool
     detail: str
 
@@ -55,7 +55,7 @@ def flag(request: HttpRequest, response: HttpResponse, comment_id: Id, payload: 
     return Status(200, {"reported": True, "detail": "You have reported this comment already."})
 
 
-class VoiceOut(Schema):
+class VoiceOut(Answer):
     id: int
     picked: bool
     pinned: bool

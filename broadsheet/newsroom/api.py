@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from broadsheet.http import Answer
 from broadsheet.newsroom import selectors
 from broadsheet.reader_input import Offset
 from broadsheet.refusals import refusals
@@ -18,7 +19,7 @@ class ArticlePaging(Schema):
     offset: Offset = Field(0, description="How many of the newest to skip.")
 
 
-class ArticleSummary(Schema):
+class ArticleSummary(Answer):
     id: int
     url: str
     title: str
@@ -26,7 +27,7 @@ class ArticleSummary(Schema):
     published: datetime | None
 
 
-class ArticleList(Schema):
+class ArticleList(Answer):
     count: int
     results: list[ArticleSummary]
 

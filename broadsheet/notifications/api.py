@@ -11,7 +11,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from broadsheet.engagement.identity import client_hash
-from broadsheet.http import ApiError, require_csrf
+from broadsheet.http import Answer, ApiError, require_csrf
 from broadsheet.notifications import selectors, services
 from broadsheet.reader_input import Id, JsonId
 from broadsheet.refusals import refusals
@@ -25,7 +25,7 @@ class SubscriptionIn(Schema):
     kind: Literal["comments", "replies"]
 
 
-class SubscribeOut(Schema):
+class SubscribeOut(Answer):
     id: int | None = Field(
         description="The subscription, for its signed-in owner (to DELETE it); null when "
         "it waits for the address's confirmation (an id would tell whether the address "
@@ -34,7 +34,7 @@ class SubscribeOut(Schema):
     status: Literal["confirmation_sent", "active"]
 
 
-class SubscriptionOut(Schema):
+class SubscriptionOut(Answer):
     id: int
     kind: str
     article: int | None
