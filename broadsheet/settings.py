@@ -178,6 +178,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL locking and busy timeout as production instead of "table is locked" errors.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-broadsheet.sqlite3")}
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's, with the health check above made without a round trip to the server
+    # (broadsheet/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "broadsheet.postgresql"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -72,7 +72,7 @@ def test_database_url_and_redis_url_choose_the_backends(settings_under):
         DATABASE_URL="postgres://user@db.internal:5432/news",
         REDIS_URL="redis://cache.internal:6379/1",
     )
-    assert names["DATABASES"]["default"]["ENGINE"] == "django.db.backends.postgresql"
+    assert names["DATABASES"]["default"]["ENGINE"] == "broadsheet.postgresql"
     assert names["CACHES"]["default"]["BACKEND"] == "broadsheet.redis_cache.FailOpenRedisCache"
     assert names["CACHES"]["default"]["LOCATION"] == "redis://cache.internal:6379/1"
     # Wagtail's renditions share Redis under a prefix of their own (issue 19).
