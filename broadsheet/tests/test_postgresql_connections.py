@@ -7,7 +7,6 @@ through a connection made from the settings as DATABASE_URL chooses them. What t
 connection sends is read from libpq's own trace of the protocol, not guessed.
 """
 
-import runpy
 import select
 import time
 
@@ -15,8 +14,8 @@ import psycopg
 import pytest
 from django.db.utils import ConnectionHandler
 
-import broadsheet.settings
 from broadsheet.tests.services import PostgresServer
+from broadsheet.tests.test_settings import settings_under  # noqa: F401 - a fixture
 
 
 @pytest.fixture(scope="module")
@@ -26,13 +25,10 @@ def server():
 
 
 @pytest.fixture
-def connection(server, monkeypatch, tmp_path, django_db_blocker):
+def connection(server, settings_under, django_db_blocker):  # noqa: F811 - imported above
     """Django's connection to the server as settings.py configures it, between requests
     as a gunicorn worker keeps it (CONN_MAX_AGE)."""
-    monkeypatch.setenv("SECRET_KEY", "x")
-    monkeypatch.setenv("BROADSHEET_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("DATABASE_URL", server.url)
-    databases = runpy.run_path(broadsheet.settings.__file__)["DATABASES"]
+    databases = settings_under(SECRET_KEY="x", DATABASE_URL=server.url)["DATABASES"]
     connection = ConnectionHandler(databases)["default"]  # its own, not the test database
     with django_db_blocker.unblock():
         try:
